@@ -1,0 +1,1 @@
+"""Flask-WTF forms: shape-level validation only; rules live in the services."""

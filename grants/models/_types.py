@@ -1,0 +1,35 @@
+"""Column helpers shared by the models (money, timestamps, enum-as-string with CHECK)."""
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import BigInteger, CheckConstraint, DateTime, String
+from sqlalchemy.orm import mapped_column
+
+from grants.db import utcnow
+
+
+def money(nullable: bool = False, **kw):
+    """A VND amount: BigInteger (never a float)."""
+    return mapped_column(BigInteger, nullable=nullable, **kw)
+
+
+def created_at():
+    return mapped_column(DateTime, nullable=False, default=utcnow)
+
+
+def enum_column(enum: type[StrEnum], nullable: bool = False, **kw):
+    length = max(len(m.value) for m in enum)
+    return mapped_column(String(length), nullable=nullable, **kw)
+
+
+def enum_check(column: str, enum: type[StrEnum], name: str, nullable: bool = False):
+    """CHECK that ``column`` holds one of the enum's values (the DB mirrors the domain)."""
+    values = ", ".join(f"'{m.value}'" for m in enum)
+    sql = f"{column} IN ({values})"
+    if nullable:
+        sql = f"{column} IS NULL OR {sql}"
+    return CheckConstraint(sql, name=name)
+
+
+__all__ = ["money", "created_at", "enum_column", "enum_check", "datetime"]

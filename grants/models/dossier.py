@@ -1,0 +1,185 @@
+"""Dossiers, their requested items, checklist lines, attachments and supplement requests."""
+
+from datetime import datetime
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from grants.domain.workflow_states import Status
+from grants.extensions import db
+from grants.models._types import created_at, enum_check, money
+from grants.models.enums import Channel, CopyKind, Outcome
+
+
+class Dossier(db.Model):
+    __tablename__ = "dossiers"
+    __table_args__ = (
+        enum_check("status", Status, "status_known"),
+        enum_check("channel", Channel, "channel_known"),
+        enum_check("return_channel", Channel, "return_channel_known"),
+        enum_check("outcome", Outcome, "outcome_known", nullable=True),
+        CheckConstraint("approved_vnd >= 0", name="approved_non_negative"),
+        CheckConstraint("paid_vnd >= 0 AND paid_vnd <= approved_vnd", name="paid_within_approved"),
+        Index("ix_dossiers_year_status", "program_year_id", "status"),
+        Index("ix_dossiers_status_due", "status", "due_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(30), unique=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    program_year_id: Mapped[int] = mapped_column(ForeignKey("program_years.id"))
+    channel: Mapped[str] = mapped_column(String(10), default=Channel.ONLINE.value)
+    return_channel: Mapped[str] = mapped_column(String(10), default=Channel.ONLINE.value)
+    status: Mapped[str] = mapped_column(String(30), default=Status.DRAFT.value)
+    outcome: Mapped[str | None] = mapped_column(String(10))
+    submitter_name: Mapped[str | None] = mapped_column(String(200))
+    submitter_phone: Mapped[str | None] = mapped_column(String(30))
+    submitter_email: Mapped[str | None] = mapped_column(String(254))
+    note: Mapped[str | None] = mapped_column(Text)
+    submitted_at: Mapped[datetime | None] = mapped_column(DateTime)
+    received_at: Mapped[datetime | None] = mapped_column(DateTime)
+    clock_started_at: Mapped[datetime | None] = mapped_column(DateTime)
+    due_at: Mapped[datetime | None] = mapped_column(DateTime)
+    step_key: Mapped[str | None] = mapped_column(String(30))
+    step_due_at: Mapped[datetime | None] = mapped_column(DateTime)
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime)
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    approved_vnd: Mapped[int] = money(default=0)
+    paid_vnd: Mapped[int] = money(default=0)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = created_at()
+    version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
+
+    __mapper_args__ = {"version_id_col": version}
+
+    organisation = relationship("Organisation", back_populates="dossiers", lazy="joined")
+    program_year = relationship("ProgramYear", lazy="joined")
+    assignee = relationship("User", foreign_keys=[assignee_id])
+    created_by = relationship("User", foreign_keys=[created_by_id])
+    items: Mapped[list["DossierItem"]] = relationship(
+        back_populates="dossier", cascade="all, delete-orphan", order_by="DossierItem.id"
+    )
+    attachments: Mapped[list["Attachment"]] = relationship(
+        back_populates="dossier", order_by="Attachment.id"
+    )
+    checklist_results: Mapped[list["ChecklistResult"]] = relationship(
+        back_populates="dossier", cascade="all, delete-orphan"
+    )
+
+    @property
+    def state(self) -> Status:
+        return Status(self.status)
+
+    @property
+    def status_label(self) -> str:
+        return Status(self.status).label
+
+    @property
+    def requested_vnd(self) -> int:
+        return sum(i.requested_vnd for i in self.items)
+
+    def __repr__(self) -> str:
+        return f"<Dossier {self.code} {self.status}>"
+
+
+class DossierItem(db.Model):
+    """A requested catalogue item, with appraisal and decision amounts filled in later."""
+
+    __tablename__ = "dossier_items"
+    __table_args__ = (
+        UniqueConstraint("dossier_id", "catalogue_item_id", name="uq_dossier_items_dossier_item"),
+        CheckConstraint("consulting_cost_vnd >= 0", name="cost_non_negative"),
+        CheckConstraint("requested_vnd >= 0", name="requested_non_negative"),
+        CheckConstraint("eligible_cost_vnd IS NULL OR eligible_cost_vnd >= 0",
+                        name="eligible_non_negative"),
+        CheckConstraint("proposed_vnd IS NULL OR (proposed_vnd >= 0 "
+                        "AND proposed_vnd <= requested_vnd)", name="proposed_within_requested"),
+        CheckConstraint("approved_vnd IS NULL OR (approved_vnd >= 0 "
+                        "AND approved_vnd <= requested_vnd)", name="approved_within_requested"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dossier_id: Mapped[int] = mapped_column(ForeignKey("dossiers.id", ondelete="CASCADE"),
+                                            index=True)
+    catalogue_item_id: Mapped[int] = mapped_column(ForeignKey("catalogue_items.id"), index=True)
+    evidence: Mapped[str | None] = mapped_column(String(500))
+    consulting_cost_vnd: Mapped[int] = money()
+    requested_vnd: Mapped[int] = money()
+    eligible_cost_vnd: Mapped[int | None] = money(nullable=True)
+    proposed_vnd: Mapped[int | None] = money(nullable=True)
+    approved_vnd: Mapped[int | None] = money(nullable=True)
+    double_support_override: Mapped[str | None] = mapped_column(Text)
+
+    dossier: Mapped[Dossier] = relationship(back_populates="items")
+    catalogue_item = relationship("CatalogueItem", lazy="joined")
+
+
+class ChecklistResult(db.Model):
+    """The desk's completeness check of one checklist line (certified copy / original sighted)."""
+
+    __tablename__ = "checklist_results"
+    __table_args__ = (
+        UniqueConstraint("dossier_id", "checklist_item_id",
+                         name="uq_checklist_results_dossier_item"),
+        enum_check("copy_kind", CopyKind, "copy_kind_known", nullable=True),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dossier_id: Mapped[int] = mapped_column(ForeignKey("dossiers.id", ondelete="CASCADE"),
+                                            index=True)
+    checklist_item_id: Mapped[int] = mapped_column(ForeignKey("checklist_items.id"))
+    is_present: Mapped[bool] = mapped_column(Boolean, default=False)
+    copy_kind: Mapped[str | None] = mapped_column(String(20))
+    sighted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    sighted_at: Mapped[datetime | None] = mapped_column(DateTime)
+    note: Mapped[str | None] = mapped_column(String(500))
+
+    dossier: Mapped[Dossier] = relationship(back_populates="checklist_results")
+    checklist_item = relationship("ChecklistItem", lazy="joined")
+    sighted_by = relationship("User")
+
+
+class Attachment(db.Model):
+    """An uploaded file, stored outside static/ under a generated name."""
+
+    __tablename__ = "attachments"
+    __table_args__ = (CheckConstraint("size_bytes > 0", name="size_positive"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dossier_id: Mapped[int] = mapped_column(ForeignKey("dossiers.id"), index=True)
+    checklist_item_id: Mapped[int | None] = mapped_column(ForeignKey("checklist_items.id"))
+    original_name: Mapped[str] = mapped_column(String(255))
+    stored_name: Mapped[str] = mapped_column(String(80), unique=True)
+    content_type: Mapped[str] = mapped_column(String(50))
+    size_bytes: Mapped[int] = mapped_column(BigInteger)
+    sha256: Mapped[str] = mapped_column(String(64))
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    uploaded_at: Mapped[datetime] = created_at()
+    is_removed: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    dossier: Mapped[Dossier] = relationship(back_populates="attachments")
+    checklist_item = relationship("ChecklistItem")
+
+
+class SupplementRequest(db.Model):
+    __tablename__ = "supplement_requests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dossier_id: Mapped[int] = mapped_column(ForeignKey("dossiers.id"), index=True)
+    items_json: Mapped[str] = mapped_column(Text)  # [{"label": ..., "note": ...}, ...]
+    requested_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    requested_at: Mapped[datetime] = created_at()
+    answered_at: Mapped[datetime | None] = mapped_column(DateTime)
+    answer_note: Mapped[str | None] = mapped_column(Text)

@@ -1,0 +1,1 @@
+"""Use cases: one function per verb; they flush and never commit."""

@@ -1,0 +1,36 @@
+"""Navigation per role: only the entries whose views exist and whose roles the user holds."""
+
+from flask import current_app, url_for
+
+from grants.domain.roles import Role
+
+# (label, endpoint, roles allowed)
+NAV = [
+    ("Trang chủ", "main.home", None),
+    ("Hồ sơ của tổ chức", "applicant.dossiers", {Role.APPLICANT}),
+    ("Thông tin tổ chức", "applicant.profile", {Role.APPLICANT}),
+    ("Một cửa", "intake.queue", {Role.CLERK}),
+    ("Phân công & xem xét", "review.queue", {Role.HEAD}),
+    ("Thẩm định", "appraisal.queue", {Role.APPRAISER}),
+    ("Phê duyệt", "decisions.queue", {Role.LEADER}),
+    ("Văn thư", "records.queue", {Role.RECORDS}),
+    ("Sổ hồ sơ", "dossiers.register", {Role.CLERK, Role.HEAD, Role.APPRAISER, Role.LEADER,
+                                       Role.RECORDS, Role.FINANCE, Role.ADMIN}),
+    ("Giải ngân", "finance.unpaid", {Role.FINANCE}),
+    ("Ngân sách", "budget.dashboard", {Role.FINANCE, Role.LEADER, Role.ADMIN}),
+    ("Báo cáo", "reports.index", {Role.LEADER, Role.HEAD, Role.FINANCE, Role.ADMIN}),
+    ("Quản trị", "admin.index", {Role.ADMIN}),
+]
+
+
+def nav_for(user) -> list[tuple[str, str]]:
+    """(label, url) pairs for the navigation bar of ``user``."""
+    if not getattr(user, "is_authenticated", False):
+        return []
+    items = []
+    for label, endpoint, roles in NAV:
+        if endpoint not in current_app.view_functions:
+            continue
+        if roles is None or user.roles & roles:
+            items.append((label, url_for(endpoint), endpoint))
+    return items

@@ -1,0 +1,103 @@
+"""Fixtures: app on a migrated database (SQLite file copy per test, or PostgreSQL truncated per
+test when GRANTS_TEST_DATABASE_URL is set), client, login_as(role), factories."""
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, make_url, text
+
+from config import TestConfig
+
+PG_URL = os.environ.get("GRANTS_TEST_DATABASE_URL")
+
+pytest_plugins = ["tests.factories"]
+
+
+def _worker_url(tmp_root: Path, worker: str) -> str:
+    if not PG_URL:
+        return f"sqlite:///{tmp_root / 'template.sqlite'}"
+    url = make_url(PG_URL)
+    if worker == "master":
+        return PG_URL
+    name = f"{url.database}_{worker}"
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        exists = conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name})
+        if not exists:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return url.set(database=name).render_as_string(hide_password=False)
+
+
+def _migrate(url: str) -> None:
+    from flask_migrate import upgrade
+
+    from grants.app import create_app
+
+    class MigrateConfig(TestConfig):
+        SQLALCHEMY_DATABASE_URI = url
+
+    app = create_app(MigrateConfig)
+    with app.app_context():
+        from grants.extensions import db
+
+        if db.engine.dialect.name == "postgresql":
+            with db.engine.begin() as conn:
+                conn.execute(text("DROP SCHEMA public CASCADE"))
+                conn.execute(text("CREATE SCHEMA public"))
+        upgrade()
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def database_template(tmp_path_factory, worker_id):
+    """A database at the migrations' head, built once per test process."""
+    root = tmp_path_factory.mktemp("db")
+    url = _worker_url(root, worker_id)
+    _migrate(url)
+    return url
+
+
+def _truncate_all(db) -> None:
+    tables = [t.name for t in db.metadata.sorted_tables]
+    with db.engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+
+
+@pytest.fixture
+def app(database_template, tmp_path):
+    from grants.app import create_app
+    from grants.extensions import db
+
+    if PG_URL:
+        url = database_template
+    else:
+        path = tmp_path / "test.sqlite"
+        shutil.copyfile(make_url(database_template).database, path)
+        url = f"sqlite:///{path}"
+
+    class Config(TestConfig):
+        SQLALCHEMY_DATABASE_URI = url
+        UPLOAD_DIR = str(tmp_path / "uploads")
+
+    app = create_app(Config)
+    with app.app_context():
+        if PG_URL:
+            _truncate_all(db)
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def db(app):
+    from grants.extensions import db
+
+    return db
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
