@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 
 from config import ProductionConfig, config_from_env
 from grants.db import configure_sqlite, to_local
-from grants.domain.errors import DomainError
+from grants.domain.errors import Conflict, DomainError, Forbidden, NotFound
 from grants.domain.money import format_vnd
 from grants.domain.roles import Role
 from grants.extensions import bootstrap, csrf, db, limiter, login_manager, migrate
@@ -147,7 +147,10 @@ def _register_errors(app: Flask) -> None:
 
     @app.errorhandler(DomainError)
     def _domain(err: DomainError):
-        status = {"not_found": 404, "forbidden": 403, "conflict": 409}.get(err.code, 422)
+        status = 422
+        for kind, code in ((NotFound, 404), (Forbidden, 403), (Conflict, 409)):
+            if isinstance(err, kind):
+                status = code
         fields = {err.field: [err.message]} if err.field else {}
         return _error_response(status, err.code, err.message, fields)
 

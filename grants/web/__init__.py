@@ -1,10 +1,17 @@
 """Blueprints: thin views that parse, authorise, call a service inside atomic(), and redirect."""
 
+from importlib import import_module
+
 from flask import Flask
+
+# One module per work area; each defines ``bp``.
+BLUEPRINTS = [
+    "auth",
+    "main",
+    "admin",
+]
 
 
 def register_blueprints(app: Flask) -> None:
-    from grants.web import admin, auth, main
-
-    for module in (auth, main, admin):
-        app.register_blueprint(module.bp)
+    for name in BLUEPRINTS:
+        app.register_blueprint(import_module(f"grants.web.{name}").bp)

@@ -1,0 +1,632 @@
+"""Fonts, page and shared blocks of a Vietnamese administrative document (Decree 30/2020/NĐ-CP)."""
+
+from __future__ import annotations
+
+import re
+import threading
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
+from functools import lru_cache
+from io import BytesIO
+from pathlib import Path
+from xml.sax.saxutils import escape
+
+from reportlab.lib import colors
+from reportlab.lib.enums import TA_CENTER, TA_JUSTIFY, TA_LEFT, TA_RIGHT
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.platypus import (
+    Flowable,
+    HRFlowable,
+    KeepTogether,
+    Paragraph,
+    SimpleDocTemplate,
+    Spacer,
+    Table,
+    TableStyle,
+)
+
+from .data import DocumentHeader, Issuer
+
+__all__ = [
+    "CONTENT_WIDTH",
+    "SANS",
+    "SERIF",
+    "VIETNAM_TZ",
+    "clean_text",
+    "format_date",
+    "format_datetime",
+    "format_time",
+    "markup",
+    "place_and_date",
+    "register_fonts",
+    "render",
+    "vnd",
+]
+
+SERIF = "DejaVuSerif"
+SANS = "DejaVuSans"  # fallback for the few symbols DejaVu Serif lacks (₫, ✓, ❤ ...)
+_FACES = {
+    SERIF: ("DejaVuSerif.ttf", "DejaVuSerif-Bold.ttf", "DejaVuSerif-Italic.ttf",
+            "DejaVuSerif-BoldItalic.ttf"),
+    SANS: ("DejaVuSans.ttf", "DejaVuSans-Bold.ttf", "DejaVuSans-Oblique.ttf",
+           "DejaVuSans-BoldOblique.ttf"),
+}
+_SUFFIXES = ("", "-Bold", "-Italic", "-BoldItalic")
+
+# Decree 30/2020/NĐ-CP, Appendix I: A4; top and bottom 20-25 mm, left 30-35 mm, right 15-20 mm.
+PAGE_SIZE = A4
+TOP_MARGIN = 20 * mm
+BOTTOM_MARGIN = 20 * mm
+LEFT_MARGIN = 30 * mm
+RIGHT_MARGIN = 15 * mm
+CONTENT_WIDTH = PAGE_SIZE[0] - LEFT_MARGIN - RIGHT_MARGIN  # 165 mm
+HEADER_LEFT = 68 * mm
+HEADER_RIGHT = CONTENT_WIDTH - HEADER_LEFT
+
+BODY_SIZE = 13  # DejaVu Serif is wider than Times New Roman: 13 pt reads like 14 pt TNR
+BODY_LEADING = 17
+
+VIETNAM_TZ = timezone(timedelta(hours=7), "ICT")
+NBSP = "\u00a0"
+DRAFT_MARK = "DỰ THẢO"
+
+_lock = threading.Lock()
+_coverage: tuple[frozenset[int], frozenset[int]] | None = None
+
+
+def font_dir() -> Path:
+    """Folder of the DejaVu TTFs shipped inside the matplotlib wheel (nothing is committed)."""
+    import matplotlib  # only for its bundled data files; pyplot is never imported
+
+    return Path(matplotlib.get_data_path()) / "fonts" / "ttf"
+
+
+def register_fonts() -> None:
+    """Register DejaVu Serif (and Sans as fallback) with reportlab, once per process.
+
+    Raises FileNotFoundError if the matplotlib font files are missing.
+    """
+    global _coverage
+    if _coverage is not None:
+        return
+    with _lock:
+        if _coverage is not None:
+            return
+        folder = font_dir()
+        cmaps: dict[str, list[set[int]]] = {}
+        for family, files in _FACES.items():
+            names = [family + suffix for suffix in _SUFFIXES]
+            for name, filename in zip(names, files, strict=True):
+                path = folder / filename
+                if not path.is_file():
+                    raise FileNotFoundError(f"Không tìm thấy phông chữ {path} (gói matplotlib).")
+                font = TTFont(name, str(path))
+                pdfmetrics.registerFont(font)
+                cmaps.setdefault(family, []).append(set(font.face.charToGlyph))
+            pdfmetrics.registerFontFamily(
+                family, normal=names[0], bold=names[1], italic=names[2], boldItalic=names[3]
+            )
+        serif = frozenset(set.intersection(*cmaps[SERIF]))
+        # reportlab writes code points above U+FFFF into the ToUnicode map as invalid
+        # five-digit hex, so astral characters (most emoji) cannot be extracted again;
+        # they are shown as U+FFFD instead. The fallback is always the upright Sans face.
+        sans = frozenset(cp for cp in cmaps[SANS][0] if cp <= 0xFFFF) - serif
+        _coverage = (serif, sans)
+
+
+# ---------------------------------------------------------------------------- text handling
+
+_DROP_CATEGORIES = {"Cc", "Cf", "Cs", "Co", "Cn"}
+_NEWLINES = re.compile(r"\r\n?|[\u2028\u2029\x0b\x0c\x85]")
+
+
+def clean_text(value: object) -> str:
+    """User text made safe to typeset: NFC, one kind of newline, no control/format characters.
+
+    Tabs become spaces; lone surrogates become "?"; other control, format, private-use and
+    unassigned code points are dropped.
+    """
+    text = "" if value is None else str(value)
+    text = text.encode("utf-8", "replace").decode("utf-8")  # lone surrogates -> "?"
+    text = unicodedata.normalize("NFC", _NEWLINES.sub("\n", text))
+    if text.isascii() and text.isprintable():
+        return text
+    out = []
+    for ch in text:
+        if ch == "\n":
+            out.append(ch)
+        elif ch == "\t":
+            out.append(" ")
+        elif unicodedata.category(ch) not in _DROP_CATEGORIES:
+            out.append(ch)
+    return "".join(out)
+
+
+def markup(value: object) -> str:
+    """Plain text -> reportlab Paragraph markup that shows exactly that text.
+
+    ``&``, ``<`` and ``>`` are escaped (so "<script>" is printed, never interpreted),
+    newlines become ``<br/>``, characters DejaVu Serif lacks are set in DejaVu Sans, and
+    characters neither font has are replaced by U+FFFD.
+    """
+    register_fonts()
+    assert _coverage is not None
+    serif, sans = _coverage
+    out: list[str] = []
+    fallback_run: list[str] = []
+
+    def flush() -> None:
+        if fallback_run:
+            out.append(f'<font face="{SANS}">{escape("".join(fallback_run))}</font>')
+            fallback_run.clear()
+
+    for ch in clean_text(value):
+        cp = ord(ch)
+        if ch == "\n":
+            flush()
+            out.append("<br/>")
+        elif cp in serif:
+            flush()
+            out.append(escape(ch))
+        elif cp in sans:
+            fallback_run.append(ch)
+        else:
+            flush()
+            out.append("\ufffd")
+    flush()
+    return "".join(out)
+
+
+def clip(value: object, limit: int) -> str:
+    """Cut text that must fit in a table cell, which cannot run across pages."""
+    text = clean_text(value)
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def lines_of(value: object) -> list[str]:
+    """Non-empty, stripped lines of a text."""
+    return [line.strip() for line in clean_text(value).split("\n") if line.strip()]
+
+
+# ---------------------------------------------------------------------------- formatting
+
+
+def vnd(value: int) -> str:
+    """50000000 -> "50.000.000 đ" (local on purpose: letters need no other package)."""
+    return f"{value:,}".replace(",", ".") + " đ"
+
+
+def vnd_nbsp(amount: int) -> str:
+    """Like :func:`vnd`, with a no-break space so the unit never starts a line."""
+    return vnd(amount).replace(" ", NBSP)
+
+
+def amount(value: int) -> str:
+    """50000000 -> "50.000.000": a table figure under a "Đơn vị tính: đồng" note."""
+    return f"{value:,}".replace(",", ".")
+
+
+def to_local(moment: datetime) -> datetime:
+    """Aware datetimes (stored in UTC) are shown in Vietnam time; naive ones as given."""
+    return moment.astimezone(VIETNAM_TZ) if moment.tzinfo is not None else moment
+
+
+def format_date(value: date | datetime | None) -> str:
+    """dd/mm/yyyy, or "" for None."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        value = to_local(value).date()
+    return f"{value.day:02d}/{value.month:02d}/{value.year}"
+
+
+def format_time(value: datetime | None) -> str:
+    """ "09 giờ 30 phút", or "" for None."""
+    if value is None:
+        return ""
+    value = to_local(value)
+    return f"{value.hour:02d} giờ {value.minute:02d} phút"
+
+
+def format_datetime(value: datetime | None) -> str:
+    """ "09 giờ 30 phút, ngày 05/03/2026", or "" for None."""
+    if value is None:
+        return ""
+    return f"{format_time(value)}, ngày {format_date(value)}"
+
+
+def place_and_date(place: str, issued_on: date | None) -> str:
+    """ "Bắc Ninh, ngày 05 tháng 3 năm 2026" (Decree 30: a leading 0 for days below 10 and for
+    months 1 and 2); blanks for the records clerk to fill in when there is no date yet."""
+    if issued_on is None:
+        blank = NBSP * 6
+        return f"{place}, ngày{blank}tháng{blank}năm{blank}"
+    month = f"{issued_on.month:02d}" if issued_on.month <= 2 else str(issued_on.month)
+    return f"{place}, ngày {issued_on.day:02d} tháng {month} năm {issued_on.year}"
+
+
+# ---------------------------------------------------------------------------- styles
+
+
+@dataclass(frozen=True)
+class Styles:
+    body: ParagraphStyle
+    form: ParagraphStyle
+    plain: ParagraphStyle
+    item: ParagraphStyle
+    title: ParagraphStyle
+    centered: ParagraphStyle
+    header_body: ParagraphStyle
+    header_nation: ParagraphStyle
+    header_motto: ParagraphStyle
+    header_number: ParagraphStyle
+    header_summary: ParagraphStyle
+    header_date: ParagraphStyle
+    signer: ParagraphStyle
+    signer_hint: ParagraphStyle
+    recipients_head: ParagraphStyle
+    recipients: ParagraphStyle
+    basis: ParagraphStyle
+    cell: ParagraphStyle
+    cell_center: ParagraphStyle
+    cell_right: ParagraphStyle
+    cell_head: ParagraphStyle
+
+
+@lru_cache(maxsize=1)
+def styles() -> Styles:
+    register_fonts()
+
+    def style(name: str, **kw: object) -> ParagraphStyle:
+        kw.setdefault("fontName", SERIF)
+        kw.setdefault("fontSize", BODY_SIZE)
+        kw.setdefault("leading", BODY_LEADING)
+        return ParagraphStyle(name, splitLongWords=1, **kw)
+
+    return Styles(
+        body=style("body", alignment=TA_JUSTIFY, firstLineIndent=10 * mm, spaceAfter=6),
+        form=style("form", alignment=TA_JUSTIFY, firstLineIndent=10 * mm, spaceAfter=2),
+        plain=style("plain", alignment=TA_JUSTIFY, spaceAfter=3),
+        item=style("item", alignment=TA_JUSTIFY, leftIndent=17 * mm, firstLineIndent=-7 * mm,
+                   spaceAfter=4),
+        title=style("title", alignment=TA_CENTER, fontName=SERIF + "-Bold", fontSize=13.5,
+                    leading=18),
+        centered=style("centered", alignment=TA_CENTER, spaceAfter=6),
+        header_body=style("header_body", alignment=TA_CENTER, fontSize=11, leading=14),
+        header_nation=style("header_nation", alignment=TA_CENTER, fontName=SERIF + "-Bold",
+                            fontSize=11, leading=14),
+        header_motto=style("header_motto", alignment=TA_CENTER, fontName=SERIF + "-Bold",
+                           fontSize=12, leading=15),
+        header_number=style("header_number", alignment=TA_CENTER, fontSize=12, leading=15),
+        header_summary=style("header_summary", alignment=TA_CENTER, fontSize=11, leading=14),
+        header_date=style("header_date", alignment=TA_CENTER, fontName=SERIF + "-Italic",
+                          fontSize=12, leading=15),
+        signer=style("signer", alignment=TA_CENTER, fontName=SERIF + "-Bold", leading=17),
+        signer_hint=style("signer_hint", alignment=TA_CENTER, fontName=SERIF + "-Italic",
+                          fontSize=11, leading=14),
+        recipients_head=style("recipients_head", fontName=SERIF + "-BoldItalic", fontSize=11.5,
+                              leading=14, alignment=TA_LEFT),
+        recipients=style("recipients", fontSize=10.5, leading=13, alignment=TA_LEFT),
+        basis=style("basis", alignment=TA_JUSTIFY, firstLineIndent=10 * mm,
+                    fontName=SERIF + "-Italic", spaceAfter=3),
+        cell=style("cell", fontSize=11.5, leading=14, alignment=TA_LEFT),
+        cell_center=style("cell_center", fontSize=11.5, leading=14, alignment=TA_CENTER),
+        cell_right=style("cell_right", fontSize=11.5, leading=14, alignment=TA_RIGHT),
+        cell_head=style("cell_head", fontSize=11.5, leading=14, alignment=TA_CENTER,
+                        fontName=SERIF + "-Bold"),
+    )
+
+
+def _fit_size(lines: Sequence[str], font: str, width: float, start: float, floor: float) -> float:
+    """Largest size (steps of 0.5 pt, not below ``floor``) at which every line fits ``width``."""
+    size = start
+    while size > floor and any(pdfmetrics.stringWidth(t, font, size) > width for t in lines):
+        size -= 0.5
+    return size
+
+
+# ---------------------------------------------------------------------------- blocks
+
+
+def header_block(header: DocumentHeader, issuer: Issuer, *, summary: str | None = None) -> Table:
+    """Issuing body + number (left) beside the national title + place and date (right).
+
+    ``summary`` is the "V/v ..." line of a letter (công văn), printed under the number.
+    """
+    st = styles()
+    body_lines = [clip(line, 120) for line in issuer.body_lines if clean_text(line).strip()]
+    if not body_lines:
+        raise ValueError("Thiếu tên cơ quan ban hành văn bản.")
+    width = HEADER_LEFT - 2 * mm
+    size = _fit_size(body_lines, SERIF + "-Bold", width, 11.5, 10)
+    body_style = ParagraphStyle("hb", parent=st.header_body, fontSize=size, leading=size + 3)
+    bold_style = ParagraphStyle("hbb", parent=body_style, fontName=SERIF + "-Bold")
+    left: list[Flowable] = [Paragraph(markup(line), body_style) for line in body_lines[:-1]]
+    left.append(Paragraph(markup(body_lines[-1]), bold_style))
+    rule = min(pdfmetrics.stringWidth(body_lines[-1], SERIF + "-Bold", size), width) * 0.4
+    left.append(HRFlowable(width=rule, thickness=0.6, color=colors.black, spaceBefore=2,
+                           spaceAfter=0, hAlign="CENTER"))
+
+    motto = "Độc lập - Tự do - Hạnh phúc"
+    right: list[Flowable] = [
+        Paragraph("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", st.header_nation),
+        Paragraph(motto, st.header_motto),
+        HRFlowable(width=pdfmetrics.stringWidth(motto, SERIF + "-Bold", 12), thickness=0.6,
+                   color=colors.black, spaceBefore=2, spaceAfter=0, hAlign="CENTER"),
+    ]
+
+    number_cell: list[Flowable] = []
+    if header.symbol:
+        symbol = clip(header.symbol, 40)
+        number = str(header.number) if header.number is not None else NBSP * 10
+        number_cell.append(Paragraph(f"Số: {markup(number)}/{markup(symbol)}", st.header_number))
+    if summary:
+        number_cell.append(Spacer(1, 2))
+        number_cell.append(Paragraph(markup(summary), st.header_summary))
+    date_cell = [Paragraph(markup(place_and_date(clip(issuer.place, 60), header.issued_on)),
+                           st.header_date)]
+    table = Table(
+        [[left, right], [number_cell or "", date_cell]],
+        colWidths=[HEADER_LEFT, HEADER_RIGHT],
+        hAlign="CENTER",
+    )
+    table.setStyle(TableStyle([
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("ALIGN", (0, 0), (-1, -1), "CENTER"),  # centres the rules; paragraphs centre themselves
+        ("LEFTPADDING", (0, 0), (-1, -1), 1),
+        ("RIGHTPADDING", (0, 0), (-1, -1), 1),
+        ("TOPPADDING", (0, 0), (-1, -1), 0),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 0),
+        ("TOPPADDING", (0, 1), (-1, 1), 6),
+    ]))
+    return table
+
+
+def title_block(text: str, *, after: Sequence[str] = ()) -> list[Flowable]:
+    """Centered bold title (one line per line of ``text``), a short rule, then ``after`` lines
+    (e.g. "Mã hồ sơ: ...") in regular type."""
+    st = styles()
+    lines = lines_of(text)
+    flow: list[Flowable] = [Spacer(1, 8 * mm)]
+    flow += [Paragraph(markup(line), st.title) for line in lines]
+    if len(lines) > 1:
+        longest = max(pdfmetrics.stringWidth(t, SERIF + "-Bold", 13.5) for t in lines[1:])
+        flow.append(HRFlowable(width=min(longest, CONTENT_WIDTH) * 0.35, thickness=0.6,
+                               color=colors.black, spaceBefore=4, spaceAfter=0, hAlign="CENTER"))
+    flow += [Paragraph(markup(line), st.centered) for line in after]
+    flow.append(Spacer(1, 5 * mm))
+    return flow
+
+
+_ARTICLE = re.compile(r"^(Điều\s+\d+[a-z]?\.)(.*)$", re.S)
+_ROMAN_HEADING = re.compile(r"^[IVX]{1,5}\.\s")
+
+
+def text_block(text: str, style: ParagraphStyle | None = None) -> list[Flowable]:
+    """One paragraph per non-empty line of rendered template text.
+
+    "Điều 1." at the start of a line is set in bold, as are "I.", "II." section headings.
+    """
+    st = styles()
+    style = style or st.body
+    flow: list[Flowable] = []
+    for line in lines_of(text):
+        article = _ARTICLE.match(line)
+        if article:
+            html = f"<b>{markup(article.group(1))}</b>{markup(article.group(2))}"
+        elif _ROMAN_HEADING.match(line):
+            html = f"<b>{markup(line)}</b>"
+        else:
+            html = markup(line)
+        flow.append(Paragraph(html, style))
+    return flow
+
+
+def numbered_block(entries: Iterable[str], *, notes: Sequence[str] | None = None) -> list[Flowable]:
+    """ "1. ...", "2. ..." with a hanging indent; line breaks inside an entry are kept.
+
+    ``notes`` (same length) adds an italic note under each entry.
+    """
+    st = styles()
+    flow: list[Flowable] = []
+    for index, entry in enumerate(entries, start=1):
+        html = f"{index}.{NBSP}{markup(entry.strip())}"
+        note = notes[index - 1].strip() if notes else ""
+        if note:
+            html += f"<br/><i>{markup(note)}</i>"
+        flow.append(Paragraph(html, st.item))
+    return flow
+
+
+def signer_cell(title_lines: Sequence[str], name: str, *, hint: str | None = None,
+                gap: float = 24 * mm) -> list[Flowable]:
+    """Signer block: title lines in bold capitals, a hint, room to sign, then the name."""
+    st = styles()
+    flow: list[Flowable] = [Paragraph(markup(clip(t, 80)), st.signer) for t in title_lines]
+    if hint:
+        flow.append(Paragraph(markup(hint), st.signer_hint))
+    flow.append(Spacer(1, gap))
+    if clean_text(name).strip():
+        flow.append(Paragraph(markup(clip(name, 80)), st.signer))
+    return flow
+
+
+def recipients_cell(text: str) -> list[Flowable]:
+    """ "Nơi nhận:" and one "- ..." line per line of ``text``; empty when there are none."""
+    st = styles()
+    lines = lines_of(text)
+    if not lines:
+        return []
+    flow: list[Flowable] = [Paragraph("Nơi nhận:", st.recipients_head)]
+    for line in lines:
+        line = line if line.startswith(("-", "+")) else f"- {line}"
+        flow.append(Paragraph(markup(line), st.recipients))
+    return flow
+
+
+_MAX_CELL_RECIPIENTS = 12
+
+
+def signature_table(left: list[Flowable], right: list[Flowable], *, left_width: float = 80 * mm,
+                    keep_with: list[Flowable] | None = None) -> list[Flowable]:
+    """Left block (recipients, or the other party's signature) beside the signer (right).
+
+    The last flowable of ``keep_with`` (the closing paragraph) is kept on the signer's page,
+    so a signature never stands alone on a page.
+    """
+    before = list(keep_with or [])
+    last = before[-1:] if before else []
+    overflow: list[Flowable] = []
+    if len(left) > _MAX_CELL_RECIPIENTS + 1:
+        # A table row cannot run across pages: a very long list goes under the table instead.
+        left, overflow = [], left
+    table = Table([[left or "", right]], colWidths=[left_width, CONTENT_WIDTH - left_width])
+    table.setStyle(TableStyle([
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("LEFTPADDING", (0, 0), (-1, -1), 0),
+        ("RIGHTPADDING", (0, 0), (-1, -1), 0),
+    ]))
+    return [*before[:-1], KeepTogether([*last, Spacer(1, 4 * mm), table]), *overflow]
+
+
+@dataclass(frozen=True)
+class Column:
+    heading: str
+    width: float  # fraction of the content width
+    align: str = "left"  # left | center | right
+
+
+def data_table(columns: Sequence[Column], rows: Sequence[Sequence[str]],
+               *, total: Sequence[str] | None = None) -> Table:
+    """Ruled table with a bold heading row (repeated on each page) and an optional bold total.
+
+    Cell values are plain text; they are escaped here.
+    """
+    st = styles()
+    by_align = {"left": st.cell, "center": st.cell_center, "right": st.cell_right}
+
+    def row_cells(values: Sequence[str], bold: bool = False) -> list[Paragraph]:
+        cells = []
+        for column, value in zip(columns, values, strict=True):
+            html = markup(clip(value, 1500))
+            cells.append(Paragraph(f"<b>{html}</b>" if bold else html, by_align[column.align]))
+        return cells
+
+    data = [[Paragraph(markup(c.heading), st.cell_head) for c in columns]]
+    data += [row_cells(r) for r in rows]
+    if total is not None:
+        data.append(row_cells(total, bold=True))
+    table = Table(data, colWidths=[c.width * CONTENT_WIDTH for c in columns], repeatRows=1,
+                  splitInRow=1, hAlign="CENTER")
+    commands = [
+        ("GRID", (0, 0), (-1, -1), 0.5, colors.black),
+        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+        ("TOPPADDING", (0, 0), (-1, -1), 3),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 4),
+    ]
+    if total is not None and _total_spans(total):
+        last = len(data) - 1
+        commands.append(("SPAN", (0, last), (len(columns) - 2, last)))
+    table.setStyle(TableStyle(commands))
+    return table
+
+
+def _total_spans(total: Sequence[str]) -> bool:
+    """A total row like ("Tổng cộng", "", "", "75.000.000 đ") spans its label to the amount."""
+    return len(total) > 2 and all(not v for v in total[1:-1])
+
+
+# ---------------------------------------------------------------------------- the document
+
+
+def _creation_date(issued_on: date | None):
+    # The PDF's dates come from the document's own date so the same input gives the same
+    # bytes (reportlab's invariant mode fixes everything else, including the /ID).
+    if issued_on is None:
+        stamp = "D:20000101000000+00'00'"
+    else:
+        stamp = f"D:{issued_on.year:04d}{issued_on.month:02d}{issued_on.day:02d}000000+07'00'"
+    return lambda *_args: stamp
+
+
+def render(story: list[Flowable], *, header: DocumentHeader, issuer: Issuer, title: str,
+           subject: str = "") -> bytes:
+    """Lay ``story`` out on A4 with Decree 30 margins and return the PDF bytes.
+
+    Page numbers from page 2 (top centre); drafts carry a light "DỰ THẢO" mark on every page.
+    """
+    register_fonts()
+    buffer = BytesIO()
+    author = clip(issuer.body_lines[-1], 200) if issuer.body_lines else ""
+    doc = SimpleDocTemplate(
+        buffer,
+        pagesize=PAGE_SIZE,
+        leftMargin=LEFT_MARGIN,
+        rightMargin=RIGHT_MARGIN,
+        topMargin=TOP_MARGIN,
+        bottomMargin=BOTTOM_MARGIN,
+        title=clip(title, 300),
+        author=author,
+        subject=clip(subject, 300),
+        creator="grants (Nghị quyết 43/2022/NQ-HĐND)",
+        invariant=1,
+        initialFontName=SERIF,
+        initialFontSize=BODY_SIZE,
+        lang="vi-VN",
+    )
+    date_formatter = _creation_date(header.issued_on)
+    draft = header.is_draft
+
+    def decorate(canvas, document) -> None:
+        canvas.setDateFormatter(date_formatter)
+        canvas.saveState()
+        if draft:
+            canvas.setFillColor(colors.Color(0.82, 0.82, 0.82))
+            canvas.setFont(SERIF + "-Bold", 80)
+            canvas.translate(PAGE_SIZE[0] / 2, PAGE_SIZE[1] / 2)
+            canvas.rotate(45)
+            canvas.drawCentredString(0, -28, DRAFT_MARK)
+            canvas.restoreState()
+            canvas.saveState()
+        if document.page > 1:  # Decree 30: numbered from page 2, centred in the top margin
+            canvas.setFont(SERIF, 12)
+            canvas.drawCentredString(LEFT_MARGIN + CONTENT_WIDTH / 2, PAGE_SIZE[1] - 13 * mm,
+                                     str(document.page))
+        canvas.restoreState()
+
+    doc.build(story, onFirstPage=decorate, onLaterPages=decorate)
+    return buffer.getvalue()
+
+
+# ---------------------------------------------------------------------------- checks
+
+
+def require(condition: object, message: str) -> None:
+    """Raise ValueError(message) unless ``condition``: content a document cannot go without."""
+    if not condition:
+        raise ValueError(message)
+
+
+def has_text(value: object) -> bool:
+    return bool(clean_text(value).strip())
+
+
+def require_type(value: object, expected: type, kind_title: str) -> None:
+    if not isinstance(value, expected):
+        raise TypeError(
+            f"{kind_title}: cần dữ liệu {expected.__name__}, nhận {type(value).__name__}."
+        )
+
+
+def require_amount(value: object, label: str, *, positive: bool = False) -> None:
+    """Money is a whole number of đồng (never a float or bool); negative is refused."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError(f"{label} phải là số nguyên đồng.")
+    if value < 0 or (positive and value == 0):
+        raise ValueError(f"{label} phải lớn hơn 0." if positive else f"{label} không được âm.")
