@@ -71,7 +71,16 @@ def seed_demo_command(n_dossiers, seed):
         created = demo.seed_base()
     click.echo("Đã nạp dữ liệu mẫu." if created else "Dữ liệu mẫu đã có; không thêm gì.")
     if n_dossiers:
-        count, seconds = demo.seed_dossiers(n_dossiers, seed=seed)
+        from grants.extensions import db
+
+        # Outside atomic() on purpose: the bulk seeder commits after each batch of dossiers
+        # (every batch is consistent on its own) instead of one giant transaction.
+        try:
+            count, seconds = demo.seed_dossiers(n_dossiers, seed=seed,
+                                                commit=db.session.commit)
+        except Exception:
+            db.session.rollback()
+            raise
         click.echo(f"Đã thêm {count} hồ sơ mẫu trong {seconds:.1f} giây.")
 
 

@@ -61,9 +61,13 @@ def database_template(tmp_path_factory, worker_id):
 
 
 def _truncate_all(db) -> None:
-    tables = [t.name for t in db.metadata.sorted_tables]
+    """Empty every table. DELETE with triggers off (replica role) is far quicker than TRUNCATE
+    on small tables, and passes the append-only triggers, which only the tests may do."""
+    tables = [t.name for t in reversed(db.metadata.sorted_tables)]
     with db.engine.begin() as conn:
-        conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+        conn.execute(text("SET LOCAL session_replication_role = replica"))
+        for table in tables:
+            conn.execute(text(f"DELETE FROM {table}"))
 
 
 @pytest.fixture

@@ -89,5 +89,6 @@ def preview(kind: str, texts: dict[str, str] | None = None) -> bytes:
     """
     from .samples import sample_data, sample_header, sample_issuer
 
-    return BUILDERS[kind](sample_data(kind), header=sample_header(kind),
-                          issuer=sample_issuer(kind), texts=texts)
+    return BUILDERS[kind](
+        sample_data(kind), header=sample_header(kind), issuer=sample_issuer(kind), texts=texts
+    )

@@ -33,8 +33,13 @@ from .words import amount_in_words
 __all__ = ["build_appraisal_minutes"]
 
 
-def build_appraisal_minutes(data: AppraisalMinutes, *, header: DocumentHeader, issuer: Issuer,
-                            texts: Mapping[str, str] | None = None) -> bytes:
+def build_appraisal_minutes(
+    data: AppraisalMinutes,
+    *,
+    header: DocumentHeader,
+    issuer: Issuer,
+    texts: Mapping[str, str] | None = None,
+) -> bytes:
     """Render the appraisal minutes: who attended, findings, the cost table, the conclusion,
     and the signatures of the organisation and the team leader.
 
@@ -45,8 +50,9 @@ def build_appraisal_minutes(data: AppraisalMinutes, *, header: DocumentHeader, i
     require_type(data, AppraisalMinutes, title)
     require(has_text(data.organisation.name), f"{title}: thiếu tên tổ chức.")
     require(has_text(data.dossier_code), f"{title}: thiếu mã hồ sơ.")
-    require([p for p in data.team if has_text(p.name)],
-            f"{title}: thiếu thành phần đoàn thẩm định.")
+    require(
+        [p for p in data.team if has_text(p.name)], f"{title}: thiếu thành phần đoàn thẩm định."
+    )
     require(has_text(data.conclusion), f"{title}: thiếu kết luận.")
     for item in data.items:
         require_amount(item.consulting_cost_vnd, "Chi phí tư vấn")
@@ -60,12 +66,23 @@ def build_appraisal_minutes(data: AppraisalMinutes, *, header: DocumentHeader, i
         results = [
             Paragraph("<i>Đơn vị tính: đồng</i>", st.cell_right),
             data_table(
-                [Column("STT", 0.08, "center"), Column("Tiêu chuẩn, công cụ, mô hình", 0.32),
-                 Column("Chi phí tư vấn", 0.20, "right"), Column("Chi phí hợp lệ", 0.20, "right"),
-                 Column("Đề xuất hỗ trợ", 0.20, "right")],
-                [(str(i), item.catalogue_name, amount(item.consulting_cost_vnd),
-                  amount(item.eligible_cost_vnd), amount(item.proposed_vnd))
-                 for i, item in enumerate(data.items, start=1)],
+                [
+                    Column("STT", 0.08, "center"),
+                    Column("Tiêu chuẩn, công cụ, mô hình", 0.32),
+                    Column("Chi phí tư vấn", 0.20, "right"),
+                    Column("Chi phí hợp lệ", 0.20, "right"),
+                    Column("Đề xuất hỗ trợ", 0.20, "right"),
+                ],
+                [
+                    (
+                        str(i),
+                        item.catalogue_name,
+                        amount(item.consulting_cost_vnd),
+                        amount(item.eligible_cost_vnd),
+                        amount(item.proposed_vnd),
+                    )
+                    for i, item in enumerate(data.items, start=1)
+                ],
                 total=("Tổng cộng", "", "", "", amount(total)),
             ),
             Spacer(1, 3 * mm),
@@ -86,13 +103,20 @@ def build_appraisal_minutes(data: AppraisalMinutes, *, header: DocumentHeader, i
         *text_block(t["body"]),
         *results,
         *signature_table(
-            signer_cell(("ĐẠI DIỆN TỔ CHỨC",), representative,
-                        hint="(Ký, ghi rõ họ tên, đóng dấu)"),
-            signer_cell(issuer.signer_title_lines, issuer.signer_name,
-                        hint="(Ký và ghi rõ họ tên)"),
+            signer_cell(
+                ("ĐẠI DIỆN TỔ CHỨC",), representative, hint="(Ký, ghi rõ họ tên, đóng dấu)"
+            ),
+            signer_cell(
+                issuer.signer_title_lines, issuer.signer_name, hint="(Ký và ghi rõ họ tên)"
+            ),
             left_width=CONTENT_WIDTH / 2,
             keep_with=closing,
         ),
     ]
-    return render(story, header=header, issuer=issuer,
-                  title=f"{title} - {data.dossier_code}", subject=data.organisation.name)
+    return render(
+        story,
+        header=header,
+        issuer=issuer,
+        title=f"{title} - {data.dossier_code}",
+        subject=data.organisation.name,
+    )

@@ -21,11 +21,13 @@ from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import (
+    BaseDocTemplate,
     Flowable,
+    Frame,
     HRFlowable,
     KeepTogether,
+    PageTemplate,
     Paragraph,
-    SimpleDocTemplate,
     Spacer,
     Table,
     TableStyle,
@@ -52,10 +54,18 @@ __all__ = [
 SERIF = "DejaVuSerif"
 SANS = "DejaVuSans"  # fallback for the few symbols DejaVu Serif lacks (₫, ✓, ❤ ...)
 _FACES = {
-    SERIF: ("DejaVuSerif.ttf", "DejaVuSerif-Bold.ttf", "DejaVuSerif-Italic.ttf",
-            "DejaVuSerif-BoldItalic.ttf"),
-    SANS: ("DejaVuSans.ttf", "DejaVuSans-Bold.ttf", "DejaVuSans-Oblique.ttf",
-           "DejaVuSans-BoldOblique.ttf"),
+    SERIF: (
+        "DejaVuSerif.ttf",
+        "DejaVuSerif-Bold.ttf",
+        "DejaVuSerif-Italic.ttf",
+        "DejaVuSerif-BoldItalic.ttf",
+    ),
+    SANS: (
+        "DejaVuSans.ttf",
+        "DejaVuSans-Bold.ttf",
+        "DejaVuSans-Oblique.ttf",
+        "DejaVuSans-BoldOblique.ttf",
+    ),
 }
 _SUFFIXES = ("", "-Bold", "-Italic", "-BoldItalic")
 
@@ -293,33 +303,50 @@ def styles() -> Styles:
         body=style("body", alignment=TA_JUSTIFY, firstLineIndent=10 * mm, spaceAfter=6),
         form=style("form", alignment=TA_JUSTIFY, firstLineIndent=10 * mm, spaceAfter=2),
         plain=style("plain", alignment=TA_JUSTIFY, spaceAfter=3),
-        item=style("item", alignment=TA_JUSTIFY, leftIndent=17 * mm, firstLineIndent=-7 * mm,
-                   spaceAfter=4),
-        title=style("title", alignment=TA_CENTER, fontName=SERIF + "-Bold", fontSize=13.5,
-                    leading=18),
+        item=style(
+            "item", alignment=TA_JUSTIFY, leftIndent=17 * mm, firstLineIndent=-7 * mm, spaceAfter=4
+        ),
+        title=style(
+            "title", alignment=TA_CENTER, fontName=SERIF + "-Bold", fontSize=13.5, leading=18
+        ),
         centered=style("centered", alignment=TA_CENTER, spaceAfter=6),
         header_body=style("header_body", alignment=TA_CENTER, fontSize=11, leading=14),
-        header_nation=style("header_nation", alignment=TA_CENTER, fontName=SERIF + "-Bold",
-                            fontSize=11, leading=14),
-        header_motto=style("header_motto", alignment=TA_CENTER, fontName=SERIF + "-Bold",
-                           fontSize=12, leading=15),
+        header_nation=style(
+            "header_nation", alignment=TA_CENTER, fontName=SERIF + "-Bold", fontSize=11, leading=14
+        ),
+        header_motto=style(
+            "header_motto", alignment=TA_CENTER, fontName=SERIF + "-Bold", fontSize=12, leading=15
+        ),
         header_number=style("header_number", alignment=TA_CENTER, fontSize=12, leading=15),
         header_summary=style("header_summary", alignment=TA_CENTER, fontSize=11, leading=14),
-        header_date=style("header_date", alignment=TA_CENTER, fontName=SERIF + "-Italic",
-                          fontSize=12, leading=15),
+        header_date=style(
+            "header_date", alignment=TA_CENTER, fontName=SERIF + "-Italic", fontSize=12, leading=15
+        ),
         signer=style("signer", alignment=TA_CENTER, fontName=SERIF + "-Bold", leading=17),
-        signer_hint=style("signer_hint", alignment=TA_CENTER, fontName=SERIF + "-Italic",
-                          fontSize=11, leading=14),
-        recipients_head=style("recipients_head", fontName=SERIF + "-BoldItalic", fontSize=11.5,
-                              leading=14, alignment=TA_LEFT),
+        signer_hint=style(
+            "signer_hint", alignment=TA_CENTER, fontName=SERIF + "-Italic", fontSize=11, leading=14
+        ),
+        recipients_head=style(
+            "recipients_head",
+            fontName=SERIF + "-BoldItalic",
+            fontSize=11.5,
+            leading=14,
+            alignment=TA_LEFT,
+        ),
         recipients=style("recipients", fontSize=10.5, leading=13, alignment=TA_LEFT),
-        basis=style("basis", alignment=TA_JUSTIFY, firstLineIndent=10 * mm,
-                    fontName=SERIF + "-Italic", spaceAfter=3),
+        basis=style(
+            "basis",
+            alignment=TA_JUSTIFY,
+            firstLineIndent=10 * mm,
+            fontName=SERIF + "-Italic",
+            spaceAfter=3,
+        ),
         cell=style("cell", fontSize=11.5, leading=14, alignment=TA_LEFT),
         cell_center=style("cell_center", fontSize=11.5, leading=14, alignment=TA_CENTER),
         cell_right=style("cell_right", fontSize=11.5, leading=14, alignment=TA_RIGHT),
-        cell_head=style("cell_head", fontSize=11.5, leading=14, alignment=TA_CENTER,
-                        fontName=SERIF + "-Bold"),
+        cell_head=style(
+            "cell_head", fontSize=11.5, leading=14, alignment=TA_CENTER, fontName=SERIF + "-Bold"
+        ),
     )
 
 
@@ -343,22 +370,30 @@ def header_block(header: DocumentHeader, issuer: Issuer, *, summary: str | None 
     body_lines = [clip(line, 120) for line in issuer.body_lines if clean_text(line).strip()]
     if not body_lines:
         raise ValueError("Thiếu tên cơ quan ban hành văn bản.")
-    width = HEADER_LEFT - 2 * mm
+    width = HEADER_LEFT - 5 * mm  # keep a visible gap before the national title
     size = _fit_size(body_lines, SERIF + "-Bold", width, 11.5, 10)
     body_style = ParagraphStyle("hb", parent=st.header_body, fontSize=size, leading=size + 3)
     bold_style = ParagraphStyle("hbb", parent=body_style, fontName=SERIF + "-Bold")
     left: list[Flowable] = [Paragraph(markup(line), body_style) for line in body_lines[:-1]]
     left.append(Paragraph(markup(body_lines[-1]), bold_style))
     rule = min(pdfmetrics.stringWidth(body_lines[-1], SERIF + "-Bold", size), width) * 0.4
-    left.append(HRFlowable(width=rule, thickness=0.6, color=colors.black, spaceBefore=2,
-                           spaceAfter=0, hAlign="CENTER"))
+    # Table cells ignore spaceBefore, hence the explicit spacers above the rules.
+    left += [
+        Spacer(1, 2),
+        HRFlowable(width=rule, thickness=0.6, color=colors.black, hAlign="CENTER"),
+    ]
 
     motto = "Độc lập - Tự do - Hạnh phúc"
     right: list[Flowable] = [
         Paragraph("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", st.header_nation),
         Paragraph(motto, st.header_motto),
-        HRFlowable(width=pdfmetrics.stringWidth(motto, SERIF + "-Bold", 12), thickness=0.6,
-                   color=colors.black, spaceBefore=2, spaceAfter=0, hAlign="CENTER"),
+        Spacer(1, 2),
+        HRFlowable(
+            width=pdfmetrics.stringWidth(motto, SERIF + "-Bold", 12),
+            thickness=0.6,
+            color=colors.black,
+            hAlign="CENTER",
+        ),
     ]
 
     number_cell: list[Flowable] = []
@@ -369,22 +404,33 @@ def header_block(header: DocumentHeader, issuer: Issuer, *, summary: str | None 
     if summary:
         number_cell.append(Spacer(1, 2))
         number_cell.append(Paragraph(markup(summary), st.header_summary))
-    date_cell = [Paragraph(markup(place_and_date(clip(issuer.place, 60), header.issued_on)),
-                           st.header_date)]
+    date_cell = [
+        Paragraph(markup(place_and_date(clip(issuer.place, 60), header.issued_on)), st.header_date)
+    ]
     table = Table(
         [[left, right], [number_cell or "", date_cell]],
         colWidths=[HEADER_LEFT, HEADER_RIGHT],
         hAlign="CENTER",
     )
-    table.setStyle(TableStyle([
-        ("VALIGN", (0, 0), (-1, -1), "TOP"),
-        ("ALIGN", (0, 0), (-1, -1), "CENTER"),  # centres the rules; paragraphs centre themselves
-        ("LEFTPADDING", (0, 0), (-1, -1), 1),
-        ("RIGHTPADDING", (0, 0), (-1, -1), 1),
-        ("TOPPADDING", (0, 0), (-1, -1), 0),
-        ("BOTTOMPADDING", (0, 0), (-1, -1), 0),
-        ("TOPPADDING", (0, 1), (-1, 1), 6),
-    ]))
+    table.setStyle(
+        TableStyle(
+            [
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                (
+                    "ALIGN",
+                    (0, 0),
+                    (-1, -1),
+                    "CENTER",
+                ),  # centres the rules; paragraphs centre themselves
+                ("LEFTPADDING", (0, 0), (-1, -1), 1),
+                ("RIGHTPADDING", (0, 0), (-1, -1), 1),
+                ("TOPPADDING", (0, 0), (-1, -1), 0),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 0),
+                ("TOPPADDING", (0, 1), (-1, 1), 6),
+                ("RIGHTPADDING", (0, 0), (0, -1), 4 * mm),
+            ]
+        )
+    )
     return table
 
 
@@ -397,8 +443,16 @@ def title_block(text: str, *, after: Sequence[str] = ()) -> list[Flowable]:
     flow += [Paragraph(markup(line), st.title) for line in lines]
     if len(lines) > 1:
         longest = max(pdfmetrics.stringWidth(t, SERIF + "-Bold", 13.5) for t in lines[1:])
-        flow.append(HRFlowable(width=min(longest, CONTENT_WIDTH) * 0.35, thickness=0.6,
-                               color=colors.black, spaceBefore=4, spaceAfter=0, hAlign="CENTER"))
+        flow.append(
+            HRFlowable(
+                width=min(longest, CONTENT_WIDTH) * 0.35,
+                thickness=0.6,
+                color=colors.black,
+                spaceBefore=4,
+                spaceAfter=0,
+                hAlign="CENTER",
+            )
+        )
     flow += [Paragraph(markup(line), st.centered) for line in after]
     flow.append(Spacer(1, 5 * mm))
     return flow
@@ -444,8 +498,9 @@ def numbered_block(entries: Iterable[str], *, notes: Sequence[str] | None = None
     return flow
 
 
-def signer_cell(title_lines: Sequence[str], name: str, *, hint: str | None = None,
-                gap: float = 24 * mm) -> list[Flowable]:
+def signer_cell(
+    title_lines: Sequence[str], name: str, *, hint: str | None = None, gap: float = 24 * mm
+) -> list[Flowable]:
     """Signer block: title lines in bold capitals, a hint, room to sign, then the name."""
     st = styles()
     flow: list[Flowable] = [Paragraph(markup(clip(t, 80)), st.signer) for t in title_lines]
@@ -473,8 +528,13 @@ def recipients_cell(text: str) -> list[Flowable]:
 _MAX_CELL_RECIPIENTS = 12
 
 
-def signature_table(left: list[Flowable], right: list[Flowable], *, left_width: float = 80 * mm,
-                    keep_with: list[Flowable] | None = None) -> list[Flowable]:
+def signature_table(
+    left: list[Flowable],
+    right: list[Flowable],
+    *,
+    left_width: float = 80 * mm,
+    keep_with: list[Flowable] | None = None,
+) -> list[Flowable]:
     """Left block (recipients, or the other party's signature) beside the signer (right).
 
     The last flowable of ``keep_with`` (the closing paragraph) is kept on the signer's page,
@@ -487,11 +547,15 @@ def signature_table(left: list[Flowable], right: list[Flowable], *, left_width: 
         # A table row cannot run across pages: a very long list goes under the table instead.
         left, overflow = [], left
     table = Table([[left or "", right]], colWidths=[left_width, CONTENT_WIDTH - left_width])
-    table.setStyle(TableStyle([
-        ("VALIGN", (0, 0), (-1, -1), "TOP"),
-        ("LEFTPADDING", (0, 0), (-1, -1), 0),
-        ("RIGHTPADDING", (0, 0), (-1, -1), 0),
-    ]))
+    table.setStyle(
+        TableStyle(
+            [
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                ("RIGHTPADDING", (0, 0), (-1, -1), 0),
+            ]
+        )
+    )
     return [*before[:-1], KeepTogether([*last, Spacer(1, 4 * mm), table]), *overflow]
 
 
@@ -502,8 +566,9 @@ class Column:
     align: str = "left"  # left | center | right
 
 
-def data_table(columns: Sequence[Column], rows: Sequence[Sequence[str]],
-               *, total: Sequence[str] | None = None) -> Table:
+def data_table(
+    columns: Sequence[Column], rows: Sequence[Sequence[str]], *, total: Sequence[str] | None = None
+) -> Table:
     """Ruled table with a bold heading row (repeated on each page) and an optional bold total.
 
     Cell values are plain text; they are escaped here.
@@ -522,10 +587,17 @@ def data_table(columns: Sequence[Column], rows: Sequence[Sequence[str]],
     data += [row_cells(r) for r in rows]
     if total is not None:
         data.append(row_cells(total, bold=True))
-    table = Table(data, colWidths=[c.width * CONTENT_WIDTH for c in columns], repeatRows=1,
-                  splitInRow=1, hAlign="CENTER")
+    table = Table(
+        data,
+        colWidths=[c.width * CONTENT_WIDTH for c in columns],
+        repeatRows=1,
+        splitInRow=1,
+        hAlign="CENTER",
+    )
     commands = [
         ("GRID", (0, 0), (-1, -1), 0.5, colors.black),
+        ("LEFTPADDING", (0, 0), (-1, -1), 4),
+        ("RIGHTPADDING", (0, 0), (-1, -1), 4),
         ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
         ("TOPPADDING", (0, 0), (-1, -1), 3),
         ("BOTTOMPADDING", (0, 0), (-1, -1), 4),
@@ -555,8 +627,9 @@ def _creation_date(issued_on: date | None):
     return lambda *_args: stamp
 
 
-def render(story: list[Flowable], *, header: DocumentHeader, issuer: Issuer, title: str,
-           subject: str = "") -> bytes:
+def render(
+    story: list[Flowable], *, header: DocumentHeader, issuer: Issuer, title: str, subject: str = ""
+) -> bytes:
     """Lay ``story`` out on A4 with Decree 30 margins and return the PDF bytes.
 
     Page numbers from page 2 (top centre); drafts carry a light "DỰ THẢO" mark on every page.
@@ -564,7 +637,7 @@ def render(story: list[Flowable], *, header: DocumentHeader, issuer: Issuer, tit
     register_fonts()
     buffer = BytesIO()
     author = clip(issuer.body_lines[-1], 200) if issuer.body_lines else ""
-    doc = SimpleDocTemplate(
+    doc = BaseDocTemplate(
         buffer,
         pagesize=PAGE_SIZE,
         leftMargin=LEFT_MARGIN,
@@ -596,11 +669,25 @@ def render(story: list[Flowable], *, header: DocumentHeader, issuer: Issuer, tit
             canvas.saveState()
         if document.page > 1:  # Decree 30: numbered from page 2, centred in the top margin
             canvas.setFont(SERIF, 12)
-            canvas.drawCentredString(LEFT_MARGIN + CONTENT_WIDTH / 2, PAGE_SIZE[1] - 13 * mm,
-                                     str(document.page))
+            canvas.drawCentredString(
+                LEFT_MARGIN + CONTENT_WIDTH / 2, PAGE_SIZE[1] - 13 * mm, str(document.page)
+            )
         canvas.restoreState()
 
-    doc.build(story, onFirstPage=decorate, onLaterPages=decorate)
+    # No frame padding: the text block is exactly the Decree 30 margins.
+    frame = Frame(
+        LEFT_MARGIN,
+        BOTTOM_MARGIN,
+        CONTENT_WIDTH,
+        PAGE_SIZE[1] - TOP_MARGIN - BOTTOM_MARGIN,
+        leftPadding=0,
+        rightPadding=0,
+        topPadding=0,
+        bottomPadding=0,
+        id="body",
+    )
+    doc.addPageTemplates([PageTemplate(id="page", frames=[frame], onPage=decorate)])
+    doc.build(story)
     return buffer.getvalue()
 
 

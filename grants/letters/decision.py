@@ -42,8 +42,9 @@ def check_support_decision(data: SupportDecision) -> None:
     require(data.items, "Quyết định hỗ trợ phải có ít nhất một nội dung được hỗ trợ.")
     for item in data.items:
         require(has_text(item.name), "Quyết định hỗ trợ: có nội dung hỗ trợ chưa có tên.")
-        require_amount(item.approved_vnd, f"Số tiền hỗ trợ cho «{clean_text(item.name)}»",
-                       positive=True)
+        require_amount(
+            item.approved_vnd, f"Số tiền hỗ trợ cho «{clean_text(item.name)}»", positive=True
+        )
     require_amount(data.total_vnd, "Tổng số tiền hỗ trợ", positive=True)
     items_sum = sum(item.approved_vnd for item in data.items)
     require(
@@ -51,8 +52,10 @@ def check_support_decision(data: SupportDecision) -> None:
         f"Tổng số tiền hỗ trợ ({vnd(data.total_vnd)}) không bằng tổng các khoản hỗ trợ "
         f"({vnd(items_sum)}).",
     )
-    require(isinstance(data.program_year, int) and not isinstance(data.program_year, bool),
-            "Quyết định hỗ trợ: năm kế hoạch không hợp lệ.")
+    require(
+        isinstance(data.program_year, int) and not isinstance(data.program_year, bool),
+        "Quyết định hỗ trợ: năm kế hoạch không hợp lệ.",
+    )
 
 
 def _bases(data: SupportDecision) -> list[Flowable]:
@@ -67,8 +70,13 @@ def _bases(data: SupportDecision) -> list[Flowable]:
     ]
 
 
-def build_support_decision(data: SupportDecision, *, header: DocumentHeader, issuer: Issuer,
-                           texts: Mapping[str, str] | None = None) -> bytes:
+def build_support_decision(
+    data: SupportDecision,
+    *,
+    header: DocumentHeader,
+    issuer: Issuer,
+    texts: Mapping[str, str] | None = None,
+) -> bytes:
     """Render the support decision with the items table (STT, code, item, amount) and the total
     in figures and in words.
 
@@ -79,10 +87,16 @@ def build_support_decision(data: SupportDecision, *, header: DocumentHeader, iss
     t = render_texts(kind, texts, template_context(kind, data, header=header, issuer=issuer))
     st = styles()
     table = data_table(
-        [Column("STT", 0.09, "center"), Column("Mã", 0.16, "center"),
-         Column("Nội dung hỗ trợ", 0.50), Column("Số tiền hỗ trợ", 0.25, "right")],
-        [(str(i), item.catalogue_code, item.name, vnd(item.approved_vnd))
-         for i, item in enumerate(data.items, start=1)],
+        [
+            Column("STT", 0.09, "center"),
+            Column("Mã", 0.16, "center"),
+            Column("Nội dung hỗ trợ", 0.50),
+            Column("Số tiền hỗ trợ", 0.25, "right"),
+        ],
+        [
+            (str(i), item.catalogue_code, item.name, vnd(item.approved_vnd))
+            for i, item in enumerate(data.items, start=1)
+        ],
         total=("Tổng cộng", "", "", vnd(data.total_vnd)),
     )
     closing = text_block(t["next_steps"])
@@ -102,10 +116,16 @@ def build_support_decision(data: SupportDecision, *, header: DocumentHeader, iss
             f"<i>(Bằng chữ: {markup(amount_in_words(data.total_vnd))})</i>.",
             st.body,
         ),
-        *signature_table(recipients_cell(t["recipients"]),
-                         signer_cell(issuer.signer_title_lines, issuer.signer_name),
-                         keep_with=closing),
+        *signature_table(
+            recipients_cell(t["recipients"]),
+            signer_cell(issuer.signer_title_lines, issuer.signer_name),
+            keep_with=closing,
+        ),
     ]
-    return render(story, header=header, issuer=issuer,
-                  title=f"{DOCUMENT_TITLES[kind]} - {data.organisation.name}",
-                  subject=f"Hỗ trợ năm {data.program_year}: {vnd(data.total_vnd)}")
+    return render(
+        story,
+        header=header,
+        issuer=issuer,
+        title=f"{DOCUMENT_TITLES[kind]} - {data.organisation.name}",
+        subject=f"Hỗ trợ năm {data.program_year}: {vnd(data.total_vnd)}",
+    )

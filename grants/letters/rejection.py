@@ -30,8 +30,13 @@ from .texts import DOCUMENT_TITLES, render_texts, template_context
 __all__ = ["build_rejection_letter"]
 
 
-def build_rejection_letter(data: RejectionLetter, *, header: DocumentHeader, issuer: Issuer,
-                           texts: Mapping[str, str] | None = None) -> bytes:
+def build_rejection_letter(
+    data: RejectionLetter,
+    *,
+    header: DocumentHeader,
+    issuer: Issuer,
+    texts: Mapping[str, str] | None = None,
+) -> bytes:
     """Render the rejection letter (a công văn: "V/v ..." under the number, "Kính gửi"), each
     reason numbered on its own, then what the organisation may do next.
 
@@ -53,10 +58,16 @@ def build_rejection_letter(data: RejectionLetter, *, header: DocumentHeader, iss
         Spacer(1, 3 * mm),
         *text_block(t["body"]),
         *numbered_block(reasons),
-        *signature_table(recipients_cell(t["recipients"]),
-                         signer_cell(issuer.signer_title_lines, issuer.signer_name),
-                         keep_with=closing),
+        *signature_table(
+            recipients_cell(t["recipients"]),
+            signer_cell(issuer.signer_title_lines, issuer.signer_name),
+            keep_with=closing,
+        ),
     ]
-    return render(story, header=header, issuer=issuer,
-                  title=f"{DOCUMENT_TITLES[kind]} - {data.dossier_code}",
-                  subject=data.organisation.name)
+    return render(
+        story,
+        header=header,
+        issuer=issuer,
+        title=f"{DOCUMENT_TITLES[kind]} - {data.dossier_code}",
+        subject=data.organisation.name,
+    )

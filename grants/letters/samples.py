@@ -38,16 +38,24 @@ _ONE_STOP = ("SỞ KHOA HỌC VÀ CÔNG NGHỆ", "BỘ PHẬN TIẾP NHẬN VÀ 
 _SUBDEPARTMENT = ("SỞ KHOA HỌC VÀ CÔNG NGHỆ", "CHI CỤC TIÊU CHUẨN ĐO LƯỜNG CHẤT LƯỢNG")
 
 _ISSUERS = {
-    "receipt": Issuer(body_lines=_ONE_STOP, signer_title_lines=("NGƯỜI TIẾP NHẬN HỒ SƠ",),
-                      signer_name="Trần Văn Minh"),
-    "supplement_request": Issuer(body_lines=_ONE_STOP, signer_title_lines=("NGƯỜI HƯỚNG DẪN",),
-                                 signer_name="Trần Văn Minh"),
-    "intake_refusal": Issuer(body_lines=_ONE_STOP,
-                             signer_title_lines=("NGƯỜI TIẾP NHẬN HỒ SƠ",),
-                             signer_name="Trần Văn Minh"),
-    "appraisal_minutes": Issuer(body_lines=_SUBDEPARTMENT,
-                                signer_title_lines=("TRƯỞNG ĐOÀN THẨM ĐỊNH",),
-                                signer_name="Lê Quang Huy"),
+    "receipt": Issuer(
+        body_lines=_ONE_STOP,
+        signer_title_lines=("NGƯỜI TIẾP NHẬN HỒ SƠ",),
+        signer_name="Trần Văn Minh",
+    ),
+    "supplement_request": Issuer(
+        body_lines=_ONE_STOP, signer_title_lines=("NGƯỜI HƯỚNG DẪN",), signer_name="Trần Văn Minh"
+    ),
+    "intake_refusal": Issuer(
+        body_lines=_ONE_STOP,
+        signer_title_lines=("NGƯỜI TIẾP NHẬN HỒ SƠ",),
+        signer_name="Trần Văn Minh",
+    ),
+    "appraisal_minutes": Issuer(
+        body_lines=_SUBDEPARTMENT,
+        signer_title_lines=("TRƯỞNG ĐOÀN THẨM ĐỊNH",),
+        signer_name="Lê Quang Huy",
+    ),
     "support_decision": Issuer(body_lines=_DEPARTMENT, signer_name="Phạm Đức Thắng"),
     "rejection_letter": Issuer(body_lines=_DEPARTMENT, signer_name="Phạm Đức Thắng"),
 }
@@ -57,8 +65,7 @@ _HEADERS = {
     "intake_refusal": DocumentHeader(issued_on=date(2026, 3, 5)),
     "appraisal_minutes": DocumentHeader(issued_on=date(2026, 3, 20)),
     "support_decision": DocumentHeader(number=12, symbol="QĐ-SKHCN", issued_on=date(2026, 4, 2)),
-    "rejection_letter": DocumentHeader(number=15, symbol="SKHCN-TĐC",
-                                       issued_on=date(2026, 4, 2)),
+    "rejection_letter": DocumentHeader(number=15, symbol="SKHCN-TĐC", issued_on=date(2026, 4, 2)),
 }
 
 
@@ -82,14 +89,19 @@ def sample_data(kind: str) -> Any:
             submitter_phone="0912 345 678",
             received_at=datetime(2026, 3, 5, 9, 30),
             documents=(
-                SubmittedDocument(name="Văn bản đề nghị hỗ trợ (Mẫu số 01)",
-                                  copy_kind="Bản chính"),
-                SubmittedDocument(name="Giấy chứng nhận đăng ký doanh nghiệp",
-                                  copy_kind="Bản sao (đã đối chiếu bản chính)"),
-                SubmittedDocument(name="Giấy chứng nhận ISO 22000:2018",
-                                  copy_kind="Bản sao có chứng thực"),
-                SubmittedDocument(name="Hợp đồng, hóa đơn, chứng từ chi phí tư vấn",
-                                  copy_kind="Bản sao", quantity=3),
+                SubmittedDocument(name="Văn bản đề nghị hỗ trợ (Mẫu số 01)", copy_kind="Bản chính"),
+                SubmittedDocument(
+                    name="Giấy chứng nhận đăng ký doanh nghiệp",
+                    copy_kind="Bản sao (đã đối chiếu bản chính)",
+                ),
+                SubmittedDocument(
+                    name="Giấy chứng nhận ISO 22000:2018", copy_kind="Bản sao có chứng thực"
+                ),
+                SubmittedDocument(
+                    name="Hợp đồng, hóa đơn, chứng từ chi phí tư vấn",
+                    copy_kind="Bản sao",
+                    quantity=3,
+                ),
             ),
             due_on=date(2026, 4, 2),
             return_channel="Trực tiếp tại Bộ phận Tiếp nhận và trả kết quả",
@@ -100,10 +112,14 @@ def sample_data(kind: str) -> Any:
             dossier_code=code,
             organisation=org,
             items=(
-                MissingItem(name="Hóa đơn giá trị gia tăng của hợp đồng tư vấn",
-                            note="Bản đã nộp không đọc được số hóa đơn."),
-                MissingItem(name="Giấy chứng nhận ISO 22000:2018",
-                            note="Cần xuất trình bản chính để đối chiếu."),
+                MissingItem(
+                    name="Hóa đơn giá trị gia tăng của hợp đồng tư vấn",
+                    note="Bản đã nộp không đọc được số hóa đơn.",
+                ),
+                MissingItem(
+                    name="Giấy chứng nhận ISO 22000:2018",
+                    note="Cần xuất trình bản chính để đối chiếu.",
+                ),
             ),
             deadline_on=date(2026, 3, 20),
             contact="Chi cục Tiêu chuẩn Đo lường Chất lượng, điện thoại 0222 3822 123",
@@ -132,10 +148,18 @@ def sample_data(kind: str) -> Any:
                 "Hồ sơ chi phí tư vấn đầy đủ, khớp với hợp đồng và hóa đơn."
             ),
             items=(
-                AppraisalItem(catalogue_name="ISO 22000:2018", consulting_cost_vnd=120_000_000,
-                              eligible_cost_vnd=100_000_000, proposed_vnd=50_000_000),
-                AppraisalItem(catalogue_name="Công cụ 5S", consulting_cost_vnd=60_000_000,
-                              eligible_cost_vnd=50_000_000, proposed_vnd=25_000_000),
+                AppraisalItem(
+                    catalogue_name="ISO 22000:2018",
+                    consulting_cost_vnd=120_000_000,
+                    eligible_cost_vnd=100_000_000,
+                    proposed_vnd=50_000_000,
+                ),
+                AppraisalItem(
+                    catalogue_name="Công cụ 5S",
+                    consulting_cost_vnd=60_000_000,
+                    eligible_cost_vnd=50_000_000,
+                    proposed_vnd=25_000_000,
+                ),
             ),
             conclusion="Hồ sơ đủ điều kiện, đề nghị hỗ trợ 75.000.000 đồng.",
         )
@@ -144,10 +168,14 @@ def sample_data(kind: str) -> Any:
             organisation=org,
             dossier_code=code,
             items=(
-                DecisionItem(catalogue_code="ISO22000", name="Áp dụng hệ thống quản lý an toàn "
-                             "thực phẩm ISO 22000:2018", approved_vnd=50_000_000),
-                DecisionItem(catalogue_code="5S", name="Áp dụng công cụ 5S",
-                             approved_vnd=25_000_000),
+                DecisionItem(
+                    catalogue_code="ISO22000",
+                    name="Áp dụng hệ thống quản lý an toàn thực phẩm ISO 22000:2018",
+                    approved_vnd=50_000_000,
+                ),
+                DecisionItem(
+                    catalogue_code="5S", name="Áp dụng công cụ 5S", approved_vnd=25_000_000
+                ),
             ),
             total_vnd=75_000_000,
             program_year=2026,
@@ -173,5 +201,6 @@ def sample_context(kind: str) -> dict[str, Any]:
     """Template variables of ``kind`` filled from :func:`sample_data`."""
     from .texts import template_context
 
-    return template_context(kind, sample_data(kind), header=sample_header(kind),
-                            issuer=sample_issuer(kind))
+    return template_context(
+        kind, sample_data(kind), header=sample_header(kind), issuer=sample_issuer(kind)
+    )

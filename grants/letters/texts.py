@@ -64,9 +64,7 @@ DEFAULT_TEXTS: dict[str, dict[str, str]] = {
         "title": "GIẤY TIẾP NHẬN HỒ SƠ VÀ HẸN TRẢ KẾT QUẢ",
         "body": (
             "Bộ phận Tiếp nhận và trả kết quả Sở Khoa học và Công nghệ tiếp nhận hồ sơ của: "
-            "{{ org.name }}\n"
-            + _ORG_LINES
-            + "Người nộp hồ sơ: {{ submitter }}"
+            "{{ org.name }}\n" + _ORG_LINES + "Người nộp hồ sơ: {{ submitter }}"
             "{% if submitter_phone %}; số điện thoại: {{ submitter_phone }}{% endif %}\n"
             "Nội dung yêu cầu giải quyết: {{ procedure_name }}.\n"
             "1. Thành phần hồ sơ nộp gồm:\n"
@@ -108,9 +106,7 @@ DEFAULT_TEXTS: dict[str, dict[str, str]] = {
         "title": "PHIẾU TỪ CHỐI TIẾP NHẬN GIẢI QUYẾT HỒ SƠ",
         "body": (
             "Bộ phận Tiếp nhận và trả kết quả Sở Khoa học và Công nghệ tiếp nhận hồ sơ của: "
-            "{{ org.name }}\n"
-            + _ORG_LINES
-            + "Nội dung yêu cầu giải quyết: {{ procedure_name }}.\n"
+            "{{ org.name }}\n" + _ORG_LINES + "Nội dung yêu cầu giải quyết: {{ procedure_name }}.\n"
             "Sau khi xem xét hồ sơ, đối chiếu với các quy định hiện hành, Bộ phận Tiếp nhận và "
             "trả kết quả từ chối tiếp nhận, giải quyết hồ sơ này với lý do cụ thể như sau:\n"
         ),
@@ -170,11 +166,7 @@ DEFAULT_TEXTS: dict[str, dict[str, str]] = {
             "trưởng Chi cục Tiêu chuẩn Đo lường Chất lượng, Thủ trưởng các đơn vị có liên quan "
             "và {{ org.name }} chịu trách nhiệm thi hành Quyết định này./.\n"
         ),
-        "recipients": (
-            "Như Điều 3;\n"
-            "Giám đốc, các Phó Giám đốc Sở;\n"
-            "Lưu: VT, TĐC.\n"
-        ),
+        "recipients": ("Như Điều 3;\nGiám đốc, các Phó Giám đốc Sở;\nLưu: VT, TĐC.\n"),
     },
     "rejection_letter": {
         "title": "V/v trả lời hồ sơ đề nghị hỗ trợ theo Nghị quyết số 43/2022/NQ-HĐND\n",
@@ -340,7 +332,7 @@ def validate_template(text: str, kind: str | None = None) -> str | None:
     if unknown:
         allowed = ", ".join(template_variables(kind))
         return f"Mẫu dùng biến không có: {', '.join(unknown)}. Các biến dùng được: {allowed}."
-    from .samples import sample_context  # noqa: PLC0415 - samples import the builders' data
+    from .samples import sample_context  # lazy: samples import texts
 
     try:
         _compile(text).render(sample_context(kind))
@@ -351,8 +343,9 @@ def validate_template(text: str, kind: str | None = None) -> str | None:
     return None
 
 
-def render_texts(kind: str, overrides: Mapping[str, str] | None,
-                 context: Mapping[str, Any]) -> dict[str, str]:
+def render_texts(
+    kind: str, overrides: Mapping[str, str] | None, context: Mapping[str, Any]
+) -> dict[str, str]:
     """The four texts of ``kind`` (defaults, overridden by ``overrides``) rendered with
     ``context``. Raises ValueError (Vietnamese) on an unknown key or a broken template."""
     _check_kind(kind)

@@ -8,6 +8,7 @@ from datetime import date, datetime, time, timedelta
 from fractions import Fraction
 
 from sqlalchemy import func, or_, select
+from sqlalchemy.orm import selectinload
 
 from grants.db import from_local, lock_for_update, utcnow
 from grants.domain.deadlines import Step, format_days, validate_allotments
@@ -527,27 +528,28 @@ def remove_holiday_override(override: HolidayOverride, *, actor) -> None:
 # --- letter texts --------------------------------------------------------------------------
 
 
-def save_letter_text(kind: str, field: str, *, actor, text: str) -> LetterTemplate:
-    """Override the default text of ``field`` in letters of ``kind`` (grants.letters.texts).
+def save_letter_text(kind: str, field: str, *, actor, text: str) -> LetterTemplate | None:
+    """Override the default text of ``field`` in letters of ``kind`` (grants.letters.texts);
+    an unchanged text writes nothing (and returns the existing override, or None).
 
-    Raises InvalidInput (field ``text``) for an unknown kind/field, empty text, or a template
-    that validate_template refuses (e.g. an unknown variable).
+    An empty text is allowed (e.g. no "Nơi nhận" lines). Raises InvalidInput (field ``text``)
+    for an unknown kind/field or a template that validate_template refuses (syntax error,
+    unknown variable, fails on sample data).
     """
     from grants.letters import texts
 
     if field not in texts.DEFAULT_TEXTS.get(kind, {}):
         raise InvalidInput("Loại văn bản hoặc mục văn bản không tồn tại.", field="text")
     text = (text or "").strip()
-    if not text:
-        raise InvalidInput("Nội dung không được để trống; muốn dùng lại mẫu mặc định, hãy chọn "
-                           "«Khôi phục mặc định».", field="text")
-    problem = texts.validate_template(text)
+    problem = texts.validate_template(text, kind)
     if problem:
         raise InvalidInput(problem, field="text")
     row = db.session.scalar(select(LetterTemplate).where(LetterTemplate.kind == kind,
                                                          LetterTemplate.field == field))
-    before = {"text": row.text if row else texts.DEFAULT_TEXTS[kind][field],
-              "is_default": row is None}
+    current = row.text if row else texts.DEFAULT_TEXTS[kind][field].strip()
+    if text == current:
+        return row
+    before = {"text": current, "is_default": row is None}
     if row is None:
         row = LetterTemplate(kind=kind, field=field)
         db.session.add(row)
@@ -650,7 +652,8 @@ class AuditFilter:
 
 def audit_page(filters: AuditFilter, *, page: int, per_page: int):
     """Audit events matching ``filters``, newest first; dates are local (Vietnam) days."""
-    stmt = select(AuditEvent).order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+    stmt = (select(AuditEvent).options(selectinload(AuditEvent.actor))
+            .order_by(AuditEvent.at.desc(), AuditEvent.id.desc()))
     if filters.action:
         stmt = stmt.where(AuditEvent.action == filters.action)
     if filters.object_type:
@@ -668,6 +671,15 @@ def audit_page(filters: AuditFilter, *, page: int, per_page: int):
         end = datetime.combine(filters.date_to + timedelta(days=1), time.min)
         stmt = stmt.where(AuditEvent.at < from_local(end))
     return db.paginate(stmt, page=page, per_page=per_page, error_out=False)
+
+
+def dossier_codes(ids) -> dict[int, str]:
+    """Dossier codes by id, for showing the audit events of one page."""
+    ids = {i for i in ids if i}
+    if not ids:
+        return {}
+    return dict(db.session.execute(select(Dossier.id, Dossier.code).where(Dossier.id.in_(ids)))
+                .all())
 
 
 def audit_choices() -> dict[str, list]:

@@ -1,6 +1,8 @@
 """Demo data: the 2026 program year as in the plan, the catalogue, organisations, one account
 per role. Support rules here are DEMO VALUES (the seeds give only the total and the target)."""
 
+from collections.abc import Callable
+
 from sqlalchemy import select
 
 from grants.domain.deadlines import DEFAULT_STATUTORY_DAYS, DEFAULT_STEPS
@@ -177,8 +179,15 @@ def seed_base() -> bool:
     return True
 
 
-def seed_dossiers(n: int, *, seed: int = 43) -> tuple[int, float]:
-    """Add ``n`` generated dossiers spread over every state; returns (count, seconds)."""
+def seed_dossiers(n: int, *, seed: int = 43,
+                  commit: Callable[[], None] | None = None) -> tuple[int, float]:
+    """Add ``n`` generated dossiers spread over every state; returns (count, seconds).
+
+    ``commit`` is called after each batch (see ``demo_bulk.bulk_dossiers``); by default
+    nothing is committed here.
+    """
     from grants.services.demo_bulk import bulk_dossiers
 
-    return bulk_dossiers(n, seed=seed)
+    if commit is None:
+        return bulk_dossiers(n, seed=seed)
+    return bulk_dossiers(n, seed=seed, commit=commit)

@@ -31,7 +31,7 @@ from grants.models import (
     SupportRule,
     User,
 )
-from grants.models.enums import Channel, CopyKind, Outcome, Recommendation
+from grants.models.enums import Channel, CopyKind, DocumentKind, Outcome, Recommendation
 from grants.permissions import can_view_dossier
 from grants.services import audit, clock
 from grants.services.numbering import dossier_code
@@ -99,6 +99,13 @@ def transition(dossier: Dossier, action: Action, actor: User, *, note: str | Non
                  from_status=before.value, to_status=target.value, note=note,
                  after=details)
     return target
+
+
+def _issue(dossier: Dossier, kind: DocumentKind, actor: User) -> None:
+    """Issue the slip/minutes that ends this step (stored as issued, in the same transaction)."""
+    from grants.services import documents
+
+    documents.issue_document(dossier, kind, actor=actor)
 
 
 def _require_text(value: str | None, field: str, message: str) -> str:
@@ -285,7 +292,8 @@ def record_checklist(dossier: Dossier, lines: list[ChecklistLine], *, actor: Use
             raise InvalidInput("Dòng danh mục giấy tờ không thuộc năm của hồ sơ.",
                                field="checklist")
         if line.is_present and not line.copy_kind:
-            raise InvalidInput(f"Chọn hình thức bản sao cho «{by_id[line.checklist_item_id].label}».",
+            label = by_id[line.checklist_item_id].label
+            raise InvalidInput(f"Chọn hình thức bản sao cho «{label}».",
                                field=f"copy_kind_{line.checklist_item_id}")
         kind = CopyKind(line.copy_kind).value if line.copy_kind else None
         row = existing.get(line.checklist_item_id) or ChecklistResult(
@@ -322,6 +330,7 @@ def receive(dossier: Dossier, *, actor: User, lines: list[ChecklistLine] | None 
     warnings = support_warnings(dossier)
     transition(dossier, Action.RECEIVE, actor, expected_version=expected_version,
                details={"due_at": dossier.due_at, "warnings": warnings})
+    _issue(dossier, DocumentKind.RECEIPT, actor)
     return warnings
 
 
@@ -344,6 +353,7 @@ def request_supplement(dossier: Dossier, *, actor: User, items: list[dict],
     dossier.due_at = None
     dossier.step_due_at = None
     db.session.flush()
+    _issue(dossier, DocumentKind.SUPPLEMENT_REQUEST, actor)
     return request
 
 
@@ -353,6 +363,7 @@ def refuse(dossier: Dossier, *, actor: User, reason: str,
     reason = _require_text(reason, "reason", "Nhập lý do từ chối tiếp nhận.")
     transition(dossier, Action.REFUSE, actor, note=reason, expected_version=expected_version)
     dossier.finished_at = utcnow()
+    _issue(dossier, DocumentKind.INTAKE_REFUSAL, actor)
 
 
 def return_result(dossier: Dossier, *, actor: User, channel: str, collected_by: str | None,
@@ -455,6 +466,7 @@ def record_visit(dossier: Dossier, *, actor: User, visited_at: datetime, place: 
                       recorded_by_id=actor.id)
     db.session.add(visit)
     db.session.flush()
+    _issue(dossier, DocumentKind.APPRAISAL_MINUTES, actor)
     return visit
 
 

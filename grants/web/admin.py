@@ -1,14 +1,668 @@
 """Admin area: program years, catalogue, users and roles, holidays, letter texts, audit trail."""
 
-from flask import Blueprint, render_template
+import importlib
+import json
 
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_login import current_user
+
+from grants.db import atomic, local_today
+from grants.domain.errors import DomainError
 from grants.domain.roles import Role
+from grants.extensions import db
+from grants.forms import admin as forms
+from grants.models import (
+    ApiToken,
+    AuditEvent,
+    CatalogueItem,
+    ChecklistItem,
+    HolidayOverride,
+    ProgramYear,
+    RejectionReason,
+    SupportRule,
+    User,
+)
+from grants.models.enums import HolidayKind
 from grants.permissions import role_required
+from grants.services import admin as admin_service
+from grants.services import queries
+from grants.services.holiday_source import holiday_names, make_up_working_days
+from grants.web.forms_util import apply_domain_error
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 bp.before_request(role_required(Role.ADMIN))
 
+ACTION_LABELS = {
+    "program_year.create": "Tạo năm chương trình",
+    "program_year.update": "Sửa thiết lập năm",
+    "program_year.update_steps": "Sửa thời hạn và các bước",
+    "checklist_item.create": "Thêm giấy tờ",
+    "checklist_item.update": "Sửa giấy tờ",
+    "checklist_item.delete": "Xoá giấy tờ",
+    "rejection_reason.create": "Thêm lý do không hỗ trợ",
+    "rejection_reason.update": "Sửa lý do không hỗ trợ",
+    "rejection_reason.delete": "Xoá lý do không hỗ trợ",
+    "catalogue_item.create": "Thêm mục danh mục",
+    "catalogue_item.update": "Sửa mục danh mục",
+    "support_rule.create": "Thêm mức hỗ trợ",
+    "support_rule.update": "Sửa mức hỗ trợ",
+    "support_rule.delete": "Xoá mức hỗ trợ",
+    "user.create": "Tạo tài khoản",
+    "user.register": "Tổ chức tự đăng ký",
+    "user.update": "Sửa tài khoản",
+    "organisation.create": "Tạo tổ chức",
+    "api_token.issue": "Cấp mã truy cập API",
+    "api_token.revoke": "Thu hồi mã truy cập API",
+    "holiday_override.create": "Thêm ngày nghỉ/làm bù",
+    "holiday_override.delete": "Xoá ngày nghỉ/làm bù",
+    "letter_template.update": "Sửa mẫu văn bản",
+    "letter_template.delete": "Khôi phục mẫu văn bản mặc định",
+    "demo.seed": "Nạp dữ liệu mẫu",
+}
+
+OBJECT_LABELS = {
+    "ProgramYear": "Năm chương trình", "ChecklistItem": "Giấy tờ trong hồ sơ",
+    "RejectionReason": "Lý do không hỗ trợ", "CatalogueItem": "Danh mục",
+    "SupportRule": "Mức hỗ trợ", "User": "Tài khoản", "ApiToken": "Mã truy cập API",
+    "HolidayOverride": "Ngày nghỉ/làm bù", "LetterTemplate": "Mẫu văn bản",
+    "Organisation": "Tổ chức", "Dossier": "Hồ sơ", "LedgerEntry": "Bút toán",
+    "Decision": "Quyết định", "Appraisal": "Thẩm định", "System": "Hệ thống",
+}
+
+
+TEXT_LABELS = {
+    "title": "Tiêu đề / trích yếu",
+    "body": "Phần mở đầu (trước danh sách, bảng)",
+    "next_steps": "Phần kết (sau danh sách, bảng)",
+    "recipients": "Nơi nhận (mỗi dòng một nơi)",
+}
+
+
+def _letter_texts():
+    """grants.letters.texts if it exists with the names this page needs, else None."""
+    try:
+        texts = importlib.import_module("grants.letters.texts")
+    except ImportError:
+        return None
+    needed = ("DEFAULT_TEXTS", "template_variables", "validate_template")
+    return texts if all(hasattr(texts, name) for name in needed) else None
+
+
+def _pretty(value) -> str:
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, ensure_ascii=False, indent=2, sort_keys=True)
+
+
+def audit_rows(event: AuditEvent) -> list[tuple[str, str, str, bool]]:
+    """(key, before, after, changed) for each key of an audit event's before/after JSON."""
+    before = json.loads(event.before_json) if event.before_json else {}
+    after = json.loads(event.after_json) if event.after_json else {}
+    keys = list(dict.fromkeys([*before, *after]))
+    return [(k, _pretty(before[k]) if k in before else "", _pretty(after[k]) if k in after else "",
+             before.get(k) != after.get(k)) for k in keys]
+
+
+def pretty_json(text: str | None) -> str:
+    return _pretty(json.loads(text)) if text else ""
+
+
+@bp.context_processor
+def _helpers():
+    return {"action_label": lambda a: ACTION_LABELS.get(a, a),
+            "object_label": lambda t: OBJECT_LABELS.get(t, t),
+            "audit_rows": audit_rows, "pretty_json": pretty_json, "HolidayKind": HolidayKind,
+            "text_label": lambda f: TEXT_LABELS.get(f, f)}
+
+
+def _page() -> int:
+    return request.args.get("page", 1, type=int) or 1
+
+
+def _invalid(template: str, form, **context):
+    return render_template(template, form=form, **context), 422
+
+
+def _fail_back(err: DomainError, endpoint: str, **values):
+    flash(err.message, "danger")
+    return redirect(url_for(endpoint, **values))
+
 
 @bp.get("/")
 def index():
-    return render_template("admin/index.html")
+    return render_template("admin/index.html", stats=admin_service.overview(),
+                           current_year=queries.current_year())
+
+
+# --- program years -------------------------------------------------------------------------
+
+
+@bp.get("/years")
+def list_years():
+    return render_template("admin/year_list.html", years=admin_service.program_years())
+
+
+@bp.route("/years/new", methods=["GET", "POST"])
+def create_year():
+    years = admin_service.program_years()
+    form = forms.YearCreateForm()
+    form.set_sources(years)
+    if request.method == "GET":
+        form.year.data = (years[0].year + 1) if years else local_today().year
+        form.source_id.data = years[0].id if years else 0
+        form.budget_vnd.data = years[0].budget_vnd if years else None
+    if not form.validate_on_submit():
+        status = 422 if form.is_submitted() else 200
+        return render_template("admin/year_new.html", form=form), status
+    source = db.session.get(ProgramYear, form.source_id.data) if form.source_id.data else None
+    try:
+        with atomic():
+            year = admin_service.create_program_year(
+                form.year.data, actor=current_user, budget_vnd=form.budget_vnd.data,
+                source=source, intake_open=form.intake_open.data)
+    except DomainError as err:
+        apply_domain_error(form, err)
+        return _invalid("admin/year_new.html", form)
+    flash(f"Đã tạo năm {year.year}. Hãy kiểm tra lại kinh phí, thời hạn và danh mục của năm.",
+          "success")
+    return redirect(url_for("admin.edit_year", year_id=year.id))
+
+
+@bp.route("/years/<int:year_id>", methods=["GET", "POST"])
+def edit_year(year_id):
+    year = db.get_or_404(ProgramYear, year_id)
+    form = forms.YearSettingsForm(obj=year)
+    template = "admin/year_edit.html"
+    if not form.validate_on_submit() or year.is_closed:
+        status = 422 if form.is_submitted() else 200
+        if year.is_closed and form.is_submitted():
+            status = 409
+        return render_template(template, form=form, year=year), status
+    try:
+        with atomic():
+            changed = admin_service.update_program_year(
+                year, actor=current_user, budget_vnd=form.budget_vnd.data,
+                target_min=form.target_min.data, target_max=form.target_max.data,
+                authority=form.authority.data, signer_title=form.signer_title.data,
+                signer_name=form.signer_name.data, plan_reference=form.plan_reference.data,
+                intake_open=form.intake_open.data)
+    except DomainError as err:
+        apply_domain_error(form, err)
+        return _invalid(template, form, year=year)
+    flash(f"Đã lưu thiết lập năm {year.year}." if changed else "Không có thay đổi nào.",
+          "success" if changed else "info")
+    return redirect(url_for("admin.edit_year", year_id=year.id))
+
+
+@bp.route("/years/<int:year_id>/steps", methods=["GET", "POST"])
+def edit_steps(year_id):
+    year = db.get_or_404(ProgramYear, year_id)
+    defaults = {"statutory_days": year.statutory_days,
+                **{f"step_{s.id}": s.allotment_days for s in year.steps}}
+    form = forms.allotments_form(year.steps, data=defaults)
+    context = {"year": year, "problems": admin_service.allotment_problems(year)}
+    template = "admin/year_steps.html"
+    if not form.validate_on_submit() or year.is_closed:
+        status = 200 if not form.is_submitted() else (409 if year.is_closed else 422)
+        return render_template(template, form=form, **context), status
+    allotments = {s.id: form[f"step_{s.id}"].data for s in year.steps}
+    try:
+        with atomic():
+            changed = admin_service.update_step_allotments(
+                year, actor=current_user, statutory_days=form.statutory_days.data,
+                allotments=allotments)
+    except admin_service.AllotmentsInvalid as err:
+        return _invalid(template, form, year=year, problems=err.problems)
+    except DomainError as err:
+        apply_domain_error(form, err)
+        return _invalid(template, form, **context)
+    flash("Đã lưu thời hạn và thời gian các bước." if changed else "Không có thay đổi nào.",
+          "success" if changed else "info")
+    return redirect(url_for("admin.edit_steps", year_id=year.id))
+
+
+@bp.route("/years/<int:year_id>/checklist", methods=["GET", "POST"])
+def list_checklist(year_id):
+    year = db.get_or_404(ProgramYear, year_id)
+    form = forms.ChecklistItemForm()
+    template = "admin/year_checklist.html"
+    if not form.validate_on_submit():
+        status = 422 if form.is_submitted() else 200
+        return render_template(template, form=form, year=year), status
+    try:
+        with atomic():
+            item = admin_service.add_checklist_item(
+                year, actor=current_user, code=form.code.data, label=form.label.data,
+                is_required=form.is_required.data)
+    except DomainError as err:
+        apply_domain_error(form, err)
+        return _invalid(template, form, year=year)
+    flash(f"Đã thêm giấy tờ «{item.label}».", "success")
+    return redirect(url_for("admin.list_checklist", year_id=year.id))
+
+
+@bp.route("/checklist/<int:item_id>/edit", methods=["GET", "POST"])
+def edit_checklist_item(item_id):
+    item = db.get_or_404(ChecklistItem, item_id)
+    form = forms.ChecklistItemForm(obj=item)
+    template = "admin/checklist_edit.html"
+    if not form.validate_on_submit():
+        status = 422 if form.is_submitted() else 200
+        return render_template(template, form=form, item=item, year=item.program_year), status
+    try:
+        with atomic():
+            admin_service.update_checklist_item(item, actor=current_user, code=form.code.data,
+                                                label=form.label.data,
+                                                is_required=form.is_required.data)
+    except DomainError as err:
+        apply_domain_error(form, err)
+        return _invalid(template, form, item=item, year=item.program_year)
+    flash("Đã lưu giấy tờ.", "success")
+    return redirect(url_for("admin.list_checklist", year_id=item.program_year_id))
+
+
+@bp.post("/checklist/<int:item_id>/delete")
+def delete_checklist_item(item_id):
+    item = db.get_or_404(ChecklistItem, item_id)
+    year_id, label = item.program_year_id, item.label
+    try:
+        with atomic():
+            admin_service.remove_checklist_item(item, actor=current_user)
+    except DomainError as err:
+        return _fail_back(err, "admin.list_checklist", year_id=year_id)
+    flash(f"Đã xoá giấy tờ «{label}».", "success")
+    return redirect(url_for("admin.list_checklist", year_id=year_id))
+
+
+@bp.route("/years/<int:year_id>/reasons", methods=["GET", "POST"])
+def list_reasons(year_id):
+    year = db.get_or_404(ProgramYear, year_id)
+    form = forms.ReasonForm()
+    template = "admin/year_reasons.html"
+    if not form.validate_on_submit():
+        status = 422 if form.is_submitted() else 200
+        return render_template(template, form=form, year=year), status
+    try:
+        with atomic():
+            admin_service.add_rejection_reason(year, actor=current_user, text=form.text.data)
+    except DomainError as err:
+        apply_domain_error(form, err)
+        return _invalid(template, form, year=year)
+    flash("Đã thêm lý do.", "success")
+    return redirect(url_for("admin.list_reasons", year_id=year.id))
+
+
+@bp.route("/reasons/<int:reason_id>/edit", methods=["GET", "POST"])
+def edit_reason(reason_id):
+    reason = db.get_or_404(RejectionReason, reason_id)
+    form = forms.ReasonForm(obj=reason)
+    template = "admin/reason_edit.html"
+    context = {"reason": reason, "year": reason.program_year}
+    if not form.validate_on_submit():
+        status = 422 if form.is_submitted() else 200
+        return render_template(template, form=form, **context), status
+    try:
+        with atomic():
+            admin_service.update_rejection_reason(reason, actor=current_user,
+                                                  text=form.text.data)
+    except DomainError as err:
+        apply_domain_error(form, err)
+        return _invalid(template, form, **context)
+    flash("Đã lưu lý do.", "success")
+    return redirect(url_for("admin.list_reasons", year_id=reason.program_year_id))
+
+
+@bp.post("/reasons/<int:reason_id>/delete")
+def delete_reason(reason_id):
+    reason = db.get_or_404(RejectionReason, reason_id)
+    year_id = reason.program_year_id
+    try:
+        with atomic():
+            admin_service.remove_rejection_reason(reason, actor=current_user)
+    except DomainError as err:
+        return _fail_back(err, "admin.list_reasons", year_id=year_id)
+    flash("Đã xoá lý do.", "success")
+    return redirect(url_for("admin.list_reasons", year_id=year_id))
+
+
+# --- catalogue and support rules -----------------------------------------------------------
+
+
+@bp.get("/catalogue")
+def list_catalogue():
+    return render_template("admin/catalogue_list.html", items=admin_service.catalogue_items(),
+                           years=admin_service.program_years())
+
+
+@bp.route("/catalogue/new", methods=["GET", "POST"])
+def create_catalogue_item():
+    form = forms.CatalogueItemForm()
+    template = "admin/catalogue_form.html"
+    if not form.validate_on_submit():
+        status = 422 if form.is_submitted() else 200
+        return render_template(template, form=form, item=None), status
+    try:
+        with atomic():
+            item = admin_service.create_catalogue_item(
+                actor=current_user, code=form.code.data, name=form.name.data,
+                kind=form.kind.data, description=form.description.data,
+                is_active=form.is_active.data)
+    except DomainError as err:
+        apply_domain_error(form, err)
+        return _invalid(template, form, item=None)
+    flash(f"Đã thêm «{item.code}» vào danh mục.", "success")
+    return redirect(url_for("admin.list_catalogue"))
+
+
+@bp.route("/catalogue/<int:item_id>/edit", methods=["GET", "POST"])
+def edit_catalogue_item(item_id):
+    item = db.get_or_404(CatalogueItem, item_id)
+    form = forms.CatalogueItemForm(obj=item)
+    template = "admin/catalogue_form.html"
+    if not form.validate_on_submit():
+        status = 422 if form.is_submitted() else 200
+        return render_template(template, form=form, item=item), status
+    try:
+        with atomic():
+            admin_service.update_catalogue_item(
+                item, actor=current_user, code=form.code.data, name=form.name.data,
+                kind=form.kind.data, description=form.description.data,
+                is_active=form.is_active.data)
+    except DomainError as err:
+        apply_domain_error(form, err)
+        return _invalid(template, form, item=item)
+    flash(f"Đã lưu «{item.code}».", "success")
+    return redirect(url_for("admin.list_catalogue"))
+
+
+@bp.route("/years/<int:year_id>/rules", methods=["GET", "POST"])
+def list_rules(year_id):
+    year = db.get_or_404(ProgramYear, year_id)
+    form = forms.SupportRuleForm()
+    form.set_items(admin_service.items_without_rule(year))
+    template = "admin/year_rules.html"
+    context = {"year": year, "rules": admin_service.year_rules(year)}
+    if not form.validate_on_submit():
+        status = 422 if form.is_submitted() else 200
+        return render_template(template, form=form, **context), status
+    item = db.get_or_404(CatalogueItem, form.item_id.data)
+    try:
+        with atomic():
+            admin_service.set_support_rule(
+                year, actor=current_user, item=item, share_percent=form.share_percent.data,
+                cap_vnd=form.cap_vnd.data, is_demo=form.is_demo.data, note=form.note.data)
+    except DomainError as err:
+        apply_domain_error(form, err)
+        return _invalid(template, form, **context)
+    flash(f"Đã thêm mức hỗ trợ cho «{item.code}».", "success")
+    return redirect(url_for("admin.list_rules", year_id=year.id))
+
+
+@bp.route("/rules/<int:rule_id>/edit", methods=["GET", "POST"])
+def edit_rule(rule_id):
+    rule = db.get_or_404(SupportRule, rule_id)
+    form = forms.SupportRuleForm(obj=rule, item_id=rule.catalogue_item_id)
+    form.set_items([rule.catalogue_item])
+    template = "admin/rule_edit.html"
+    context = {"rule": rule, "year": rule.program_year}
+    if not form.validate_on_submit():
+        status = 422 if form.is_submitted() else 200
+        return render_template(template, form=form, **context), status
+    try:
+        with atomic():
+            admin_service.set_support_rule(
+                rule.program_year, actor=current_user, item=rule.catalogue_item,
+                share_percent=form.share_percent.data, cap_vnd=form.cap_vnd.data,
+                is_demo=form.is_demo.data, note=form.note.data)
+    except DomainError as err:
+        apply_domain_error(form, err)
+        return _invalid(template, form, **context)
+    flash(f"Đã lưu mức hỗ trợ «{rule.catalogue_item.code}».", "success")
+    return redirect(url_for("admin.list_rules", year_id=rule.program_year_id))
+
+
+@bp.post("/rules/<int:rule_id>/delete")
+def delete_rule(rule_id):
+    rule = db.get_or_404(SupportRule, rule_id)
+    year_id, code = rule.program_year_id, rule.catalogue_item.code
+    try:
+        with atomic():
+            admin_service.remove_support_rule(rule, actor=current_user)
+    except DomainError as err:
+        return _fail_back(err, "admin.list_rules", year_id=year_id)
+    flash(f"Đã xoá mức hỗ trợ «{code}».", "success")
+    return redirect(url_for("admin.list_rules", year_id=year_id))
+
+
+# --- users and API tokens ------------------------------------------------------------------
+
+
+@bp.get("/users")
+def list_users():
+    form = forms.UserFilterForm(formdata=request.args)
+    form.validate()
+    role = form.role.data if not form.role.errors else None
+    users = admin_service.users_page(role=role or None, q=form.q.data or None, page=_page(),
+                                     per_page=current_app.config["PER_PAGE"])
+    return render_template("admin/user_list.html", form=form, users=users)
+
+
+@bp.route("/users/new", methods=["GET", "POST"])
+def create_user():
+    form = forms.UserCreateForm()
+    template = "admin/user_new.html"
+    if not form.validate_on_submit():
+        status = 422 if form.is_submitted() else 200
+        return render_template(template, form=form), status
+    try:
+        with atomic():
+            user = admin_service.create_staff_user(
+                actor=current_user, email=form.email.data, full_name=form.full_name.data,
+                password=form.password.data, roles=form.roles.data, title=form.title.data,
+                tax_code=form.tax_code.data)
+    except DomainError as err:
+        apply_domain_error(form, err)
+        return _invalid(template, form)
+    flash(f"Đã tạo tài khoản {user.email}.", "success")
+    return redirect(url_for("admin.edit_user", user_id=user.id))
+
+
+@bp.route("/users/<int:user_id>/edit", methods=["GET", "POST"])
+def edit_user(user_id):
+    user = db.get_or_404(User, user_id)
+    form = forms.UserEditForm(obj=user)
+    template = "admin/user_edit.html"
+    context = {"user": user, "tokens": admin_service.user_tokens(user),
+               "token_form": forms.ApiTokenForm(formdata=None)}
+    if not form.validate_on_submit():
+        status = 422 if form.is_submitted() else 200
+        return render_template(template, form=form, **context), status
+    try:
+        with atomic():
+            admin_service.update_user(user, actor=current_user, full_name=form.full_name.data,
+                                      title=form.title.data, roles=form.roles.data,
+                                      is_active=form.is_active.data)
+    except DomainError as err:
+        apply_domain_error(form, err)
+        return _invalid(template, form, **context)
+    flash(f"Đã lưu tài khoản {user.email}.", "success")
+    return redirect(url_for("admin.edit_user", user_id=user.id))
+
+
+@bp.post("/users/<int:user_id>/tokens")
+def issue_token(user_id):
+    user = db.get_or_404(User, user_id)
+    form = forms.ApiTokenForm()
+    if not form.validate_on_submit():
+        flash("Ghi chú mã truy cập không hợp lệ (tối đa 100 ký tự).", "danger")
+        return redirect(url_for("admin.edit_user", user_id=user.id))
+    try:
+        with atomic():
+            token = admin_service.issue_api_token(user, actor=current_user,
+                                                  label=form.label.data)
+    except DomainError as err:
+        return _fail_back(err, "admin.edit_user", user_id=user.id)
+    # The clear token is shown once, in this response only: never in a flash/session cookie.
+    g.no_store = True
+    return render_template("admin/user_token.html", user=user, token=token,
+                           label=form.label.data)
+
+
+@bp.post("/tokens/<int:token_id>/revoke")
+def revoke_token(token_id):
+    token = db.get_or_404(ApiToken, token_id)
+    try:
+        with atomic():
+            admin_service.revoke_api_token(token, actor=current_user)
+    except DomainError as err:
+        return _fail_back(err, "admin.edit_user", user_id=token.user_id)
+    flash("Đã thu hồi mã truy cập.", "success")
+    return redirect(url_for("admin.edit_user", user_id=token.user_id))
+
+
+# --- holiday overrides ---------------------------------------------------------------------
+
+
+def _holiday_year() -> int:
+    year = request.args.get("year", type=int)
+    if year is None:
+        current = queries.current_year()
+        year = current.year if current else local_today().year
+    if not 2000 <= year <= 2100:
+        abort(404)
+    return year
+
+
+@bp.route("/holidays", methods=["GET", "POST"])
+def list_holidays():
+    year = _holiday_year()
+    form = forms.HolidayForm()
+    template = "admin/holiday_list.html"
+    context = {"year": year, "overrides": admin_service.holiday_overrides(year),
+               "public": holiday_names([year]),
+               "make_up": sorted(make_up_working_days([year]))}
+    if not form.validate_on_submit():
+        status = 422 if form.is_submitted() else 200
+        return render_template(template, form=form, **context), status
+    try:
+        with atomic():
+            row = admin_service.add_holiday_override(form.day.data, actor=current_user,
+                                                     kind=form.kind.data, note=form.note.data)
+    except DomainError as err:
+        apply_domain_error(form, err)
+        return _invalid(template, form, **context)
+    flash(f"Đã thêm ngày {row.day:%d/%m/%Y} ({HolidayKind(row.kind).label}).", "success")
+    return redirect(url_for("admin.list_holidays", year=row.day.year))
+
+
+@bp.post("/holidays/<int:override_id>/delete")
+def delete_holiday(override_id):
+    override = db.get_or_404(HolidayOverride, override_id)
+    day = override.day
+    with atomic():
+        admin_service.remove_holiday_override(override, actor=current_user)
+    flash(f"Đã xoá điều chỉnh ngày {day:%d/%m/%Y}.", "success")
+    return redirect(url_for("admin.list_holidays", year=day.year))
+
+
+# --- letter texts --------------------------------------------------------------------------
+
+
+@bp.get("/letters")
+def list_letter_texts():
+    texts = _letter_texts()
+    return render_template("admin/letter_list.html", texts=texts,
+                           overrides=admin_service.letter_overrides(),
+                           defaults=texts.DEFAULT_TEXTS if texts else {},
+                           titles=getattr(texts, "DOCUMENT_TITLES", {}))
+
+
+def _variable_help(texts, kind: str) -> list[tuple[str, str]]:
+    if hasattr(texts, "template_variable_help"):
+        return list(texts.template_variable_help(kind))
+    return [(name, "") for name in texts.template_variables(kind)]
+
+
+def _letter_default(kind: str, field: str):
+    texts = _letter_texts()
+    if texts is None or field not in texts.DEFAULT_TEXTS.get(kind, {}):
+        abort(404)
+    return texts, texts.DEFAULT_TEXTS[kind][field]
+
+
+@bp.route("/letters/<kind>/<field>", methods=["GET", "POST"])
+def edit_letter_text(kind, field):
+    texts, default = _letter_default(kind, field)
+    override = admin_service.letter_override(kind, field)
+    form = forms.LetterTextForm(data={"text": override.text if override else default})
+    template = "admin/letter_edit.html"
+    titles = getattr(texts, "DOCUMENT_TITLES", {})
+    context = {"kind": kind, "field": field, "default": default, "override": override,
+               "title": titles.get(kind, kind),
+               "variables": _variable_help(texts, kind)}
+    if not form.validate_on_submit():
+        status = 422 if form.is_submitted() else 200
+        return render_template(template, form=form, **context), status
+    try:
+        with atomic():
+            admin_service.save_letter_text(kind, field, actor=current_user, text=form.text.data)
+    except DomainError as err:
+        apply_domain_error(form, err)
+        return _invalid(template, form, **context)
+    flash("Đã lưu nội dung văn bản; các văn bản phát hành từ nay dùng nội dung này.", "success")
+    return redirect(url_for("admin.list_letter_texts"))
+
+
+@bp.post("/letters/<kind>/<field>/reset")
+def reset_letter_text(kind, field):
+    _letter_default(kind, field)
+    override = admin_service.letter_override(kind, field)
+    if override is None:
+        flash("Mục này đang dùng nội dung mặc định.", "info")
+        return redirect(url_for("admin.list_letter_texts"))
+    with atomic():
+        admin_service.reset_letter_text(override, actor=current_user)
+    flash("Đã khôi phục nội dung mặc định.", "success")
+    return redirect(url_for("admin.list_letter_texts"))
+
+
+# --- audit trail (read-only: there is deliberately no edit or delete route) ----------------
+
+
+@bp.get("/audit")
+def list_audit():
+    form = forms.AuditFilterForm(formdata=request.args)
+    available = admin_service.audit_choices()
+    form.set_choices(**available, action_label=lambda a: ACTION_LABELS.get(a, a),
+                     type_label=lambda t: OBJECT_LABELS.get(t, t))
+    valid = form.validate()
+    filters = admin_service.AuditFilter()
+    if valid:
+        filters = admin_service.AuditFilter(
+            action=form.action.data or None, object_type=form.object_type.data or None,
+            actor_id=int(form.actor_id.data) if (form.actor_id.data or "").isdigit() else None,
+            dossier_code=form.dossier_code.data or None, date_from=form.date_from.data,
+            date_to=form.date_to.data)
+    events = admin_service.audit_page(filters, page=_page(),
+                                      per_page=current_app.config["PER_PAGE"])
+    codes = admin_service.dossier_codes(e.dossier_id for e in events.items)
+    return render_template("admin/audit_list.html", form=form, events=events, codes=codes,
+                           filtered=filters != admin_service.AuditFilter()), \
+        200 if valid else 422
+
+
+@bp.get("/audit/<int:event_id>")
+def show_audit_event(event_id):
+    event = db.get_or_404(AuditEvent, event_id)
+    codes = admin_service.dossier_codes([event.dossier_id])
+    return render_template("admin/audit_show.html", event=event, codes=codes)

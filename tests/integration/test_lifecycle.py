@@ -48,7 +48,8 @@ def _act(db, fn, *args, **kw):
 
 
 def _draft(db, w, items=None, channel="counter"):
-    items = items if items is not None else [ItemInput("ISO9001", 120_000_000, 50_000_000, "Chứng chỉ số 123"),
+    default = ItemInput("ISO9001", 120_000_000, 50_000_000, "Chứng chỉ số 123")
+    items = items if items is not None else [default,
                       ItemInput("5S", 40_000_000, 20_000_000)]
     actor = w["applicant"] if channel == "online" else w[Role.CLERK]
     return _act(db, svc.create_draft, w["org"], w["year"], actor=actor, items=items,
