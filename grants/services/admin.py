@@ -415,7 +415,8 @@ def set_support_rule(year: ProgramYear, *, actor, item: CatalogueItem, share_per
                                                        SupportRule.catalogue_item_id == item.id))
     before = audit.snapshot(rule, RULE_FIELDS) if rule else None
     if rule is None:
-        rule = SupportRule(program_year=year, catalogue_item=item)
+        rule = SupportRule(program_year=year, catalogue_item=item, share_percent=share_percent,
+                           cap_vnd=cap_vnd, is_demo=is_demo, note=note or None)
         db.session.add(rule)
     rule.share_percent, rule.cap_vnd = share_percent, cap_vnd
     rule.is_demo, rule.note = is_demo, note or None
@@ -550,10 +551,11 @@ def save_letter_text(kind: str, field: str, *, actor, text: str) -> LetterTempla
     if text == current:
         return row
     before = {"text": current, "is_default": row is None}
+    actor_id = getattr(actor, "id", None)
     if row is None:
-        row = LetterTemplate(kind=kind, field=field)
+        row = LetterTemplate(kind=kind, field=field, text=text)
         db.session.add(row)
-    row.text, row.updated_at, row.updated_by_id = text, utcnow(), getattr(actor, "id", None)
+    row.text, row.updated_at, row.updated_by_id = text, utcnow(), actor_id
     db.session.flush()
     audit.record("letter_template.update", row, actor=actor, before=before,
                  after={"kind": kind, "field": field, "text": text})

@@ -24,7 +24,7 @@ from grants.models import (
 )
 from grants.models.enums import Outcome
 from grants.services.ledger import PAYABLE_STATUSES, ledger_summary, signed_sums
-from grants.services.queries import status_counts
+from grants.services.queries import current_year, status_counts
 
 NO_COMMUNE = "(Chưa ghi xã/phường)"
 
@@ -63,6 +63,17 @@ class CommuneRow:
 def find_year(year: int) -> ProgramYear | None:
     """The program year numbered ``year`` (e.g. 2026), or None."""
     return db.session.scalar(select(ProgramYear).where(ProgramYear.year == year))
+
+
+def year_for(arg: str | None) -> ProgramYear | None:
+    """The year chosen by a ``?year=`` argument: the current year when it is absent or empty,
+    None when it names no program year (or is not a year at all)."""
+    if arg is None or not arg.strip():
+        return current_year()
+    arg = arg.strip()
+    if not (arg.isascii() and arg.isdigit() and len(arg) <= 4):
+        return None
+    return find_year(int(arg))
 
 
 def year_numbers() -> list[int]:
@@ -218,6 +229,11 @@ def dossier_entries(dossier_id: int) -> list[tuple[LedgerEntry, LedgerEntry | No
         .outerjoin(reversal, reversal.reverses_id == LedgerEntry.id)
         .where(LedgerEntry.dossier_id == dossier_id)
         .order_by(LedgerEntry.entry_on, LedgerEntry.id))]
+
+
+def reversal_of(entry_id: int) -> LedgerEntry | None:
+    """The entry that reversed (or released) ``entry_id``, if any."""
+    return db.session.scalar(select(LedgerEntry).where(LedgerEntry.reverses_id == entry_id))
 
 
 def is_reversible(entry: LedgerEntry, reversed_by: LedgerEntry | None) -> bool:

@@ -9,6 +9,9 @@ BLUEPRINTS = [
     "auth",
     "main",
     "admin",
+    "applicant",
+    "public",
+    "api",
 ]
 
 

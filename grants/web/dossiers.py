@@ -1,0 +1,232 @@
+"""The staff register of dossiers and the staff dossier page, plus the helpers every staff
+action view shares: version check, workflow guard, one transaction per action, errors on forms."""
+
+from io import BytesIO
+from pathlib import Path
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    send_from_directory,
+    url_for,
+)
+from flask_login import current_user
+from sqlalchemy.orm.exc import StaleDataError
+from wtforms.fields import FieldList, FormField
+
+from grants.db import atomic
+from grants.domain.errors import Conflict, DomainError, Forbidden, NotFound
+from grants.domain.roles import STAFF_ROLES, Role
+from grants.domain.workflow import (
+    Action,
+    ActionNotPermitted,
+    InvalidTransition,
+    Status,
+    allowed_actions,
+    next_status,
+)
+from grants.extensions import db
+from grants.forms.staff import filter_form
+from grants.models import Attachment, Document
+from grants.permissions import dossier_or_404, role_required
+from grants.services import dossiers as svc
+from grants.services import worklists
+
+bp = Blueprint("dossiers", __name__, url_prefix="/dossiers")
+bp.before_request(role_required(*STAFF_ROLES))
+
+STALE_MESSAGE = ("Hồ sơ vừa được người khác thay đổi. Thao tác của bạn chưa được lưu; hãy xem "
+                 "trạng thái mới nhất dưới đây rồi thao tác lại nếu cần.")
+
+# Action → (endpoint, anchor, role whose page it is).  Several actions share a page.
+ACTION_PAGES: dict[Action, list[tuple[str, str | None, Role]]] = {
+    Action.RECEIVE: [("intake.check", None, Role.CLERK)],
+    Action.REQUEST_SUPPLEMENT: [("intake.check", "bo-sung", Role.CLERK)],
+    Action.REFUSE: [("intake.check", "tu-choi", Role.CLERK)],
+    Action.RESUBMIT: [("intake.resubmit", None, Role.CLERK)],
+    Action.RETURN_RESULT: [("intake.return_result", None, Role.CLERK)],
+    Action.ASSIGN: [("review.assign", None, Role.HEAD)],
+    Action.REVIEW: [("review.review", None, Role.HEAD)],
+    Action.RETURN_FOR_REWORK: [("review.review", "tra-lai", Role.HEAD),
+                               ("decisions.decide", "tra-lai", Role.LEADER)],
+    Action.RECORD_VISIT: [("appraisal.visit", None, Role.APPRAISER)],
+    Action.APPRAISE: [("appraisal.appraise", None, Role.APPRAISER)],
+    Action.APPROVE: [("decisions.decide", None, Role.LEADER)],
+    Action.REJECT: [("decisions.decide", "khong-ho-tro", Role.LEADER)],
+    Action.ISSUE: [("records.issue", None, Role.RECORDS)],
+}
+
+APPRAISER_ACTIONS = frozenset({Action.RECORD_VISIT, Action.APPRAISE})
+
+
+# ------------------------------------------------------------------ shared helpers
+
+
+def action_links(dossier, user) -> list[tuple[Action, str]]:
+    """(action, url) for each action the user may take now that has a page in the app."""
+    links = []
+    for action in allowed_actions(dossier.status, user.roles):
+        if action in APPRAISER_ACTIONS and dossier.assignee_id != user.id:
+            continue
+        for endpoint, anchor, role in ACTION_PAGES.get(action, ()):
+            if role in user.roles and endpoint in current_app.view_functions:
+                links.append((action, url_for(endpoint, dossier_id=dossier.id,
+                                              _anchor=anchor)))
+                break
+    return links
+
+
+def back_to(dossier_id: int):
+    return redirect(url_for("dossiers.show", dossier_id=dossier_id))
+
+
+def guard(dossier, action: Action):
+    """None if ``action`` is possible now for the current user; otherwise a redirect to the
+    dossier page with the reason flashed (illegal from this state), or 403 (wrong role or
+    another appraiser's dossier)."""
+    try:
+        next_status(dossier.status, action, current_user.roles)
+    except ActionNotPermitted:
+        abort(403)
+    except InvalidTransition as err:
+        flash(err.message, "warning")
+        return back_to(dossier.id)
+    if action in APPRAISER_ACTIONS and dossier.assignee_id != current_user.id:
+        abort(403)
+    return None
+
+
+def run_action(dossier, version: int | None, call, *, success):
+    """Run ``call()`` in one transaction for a posted action form.
+
+    Returns ``(response, None)`` when done (success flashed) or when the dossier changed under
+    the user (stale ``version``, concurrent write, illegal transition: flashed, nothing saved);
+    ``(None, err)`` for a DomainError the caller shows on its form. Forbidden → 403,
+    NotFound → 404.
+    """
+    dossier_id = dossier.id
+    if version is None or version != dossier.version:
+        flash(STALE_MESSAGE, "warning")
+        return back_to(dossier_id), None
+    try:
+        with atomic():
+            result = call()
+    except StaleDataError:
+        flash(STALE_MESSAGE, "warning")
+        return back_to(dossier_id), None
+    except InvalidTransition as err:
+        flash(err.message, "warning")
+        return back_to(dossier_id), None
+    except Forbidden:
+        abort(403)
+    except NotFound:
+        abort(404)
+    except DomainError as err:
+        return None, err
+    flash(success(result) if callable(success) else success, "success")
+    return back_to(dossier_id), None
+
+
+def error_status(err: DomainError) -> int:
+    return 409 if isinstance(err, Conflict) else 422
+
+
+def _fields(form):
+    for field in form:
+        if isinstance(field, FieldList):
+            for entry in field:
+                yield from _fields(entry.form) if isinstance(entry, FormField) else [entry]
+        elif isinstance(field, FormField):
+            yield from _fields(field.form)
+        else:
+            yield field
+
+
+def place_error(form, err: DomainError) -> None:
+    """Put a service error beside the field it names (nested names too), else on the form."""
+    field = next((f for f in _fields(form) if err.field and f.name == err.field), None)
+    if field is None:
+        form.form_errors.append(err.message)
+        return
+    field.errors = [*field.errors, err.message]
+
+
+# ------------------------------------------------------------------ register and page
+
+
+def list_filters(args, statuses):
+    """Parsed filter form + the keyword arguments for ``worklists.queue``."""
+    form = filter_form(args, statuses=statuses, years=worklists.program_years(),
+                       communes=worklists.communes(), catalogue=worklists.catalogue_items())
+    year_id = form.year.data if (form.year.data or "").isdigit() else None
+    return form, {
+        "status": form.status.data if form.status.data in {s.value for s in statuses} else None,
+        "year_id": int(year_id) if year_id else None,
+        "commune": form.commune.data or None,
+        "catalogue_code": form.catalogue.data or None,
+        "search": (form.q.data or "")[:100] or None,
+        "page": request.args.get("page", 1, type=int),
+        "per_page": current_app.config["PER_PAGE"],
+    }
+
+
+def render_list(template: str, statuses, *, title: str, **queue_kw):
+    form, kw = list_filters(request.args, statuses)
+    page = worklists.queue(statuses, **kw, **queue_kw)
+    marks = worklists.deadline_marks(row.dossier for row in page.items)
+    return render_template(template, page=page, marks=marks, filters=form, title=title)
+
+
+@bp.get("/")
+def register():
+    return render_list("dossiers/register.html", worklists.REGISTER_STATES,
+                       title="Sổ theo dõi hồ sơ")
+
+
+@bp.get("/<int:dossier_id>")
+def show(dossier_id: int):
+    dossier = dossier_or_404(dossier_id)
+    decision = svc.decision_of(dossier)
+    appraisals = worklists.dossier_appraisals(dossier.id)
+    return render_template(
+        "dossiers/show.html", dossier=dossier, decision=decision,
+        decision_reasons=worklists.reasons_of(decision),
+        appraisals=appraisals, visits=svc.site_visits(dossier),
+        history=worklists.dossier_history(dossier.id),
+        documents=worklists.dossier_documents(dossier.id),
+        supplements=worklists.supplement_requests(dossier.id),
+        attachments=[a for a in dossier.attachments if not a.is_removed],
+        warnings=svc.support_warnings(dossier),
+        marks=worklists.deadline_marks([dossier])[dossier.id],
+        actions=action_links(dossier, current_user), Status=Status)
+
+
+@bp.get("/<int:dossier_id>/attachments/<int:attachment_id>")
+def attachment(dossier_id: int, attachment_id: int):
+    dossier = dossier_or_404(dossier_id)
+    row = db.get_or_404(Attachment, attachment_id)
+    if row.dossier_id != dossier.id or row.is_removed:
+        abort(404)
+    folder = Path(current_app.config["UPLOAD_DIR"])
+    if not (folder / row.stored_name).is_file():
+        abort(404)
+    return send_from_directory(folder, row.stored_name, mimetype=row.content_type,
+                               as_attachment=request.args.get("download") == "1",
+                               download_name=row.original_name, max_age=0)
+
+
+@bp.get("/<int:dossier_id>/documents/<int:document_id>")
+def document(dossier_id: int, document_id: int):
+    dossier = dossier_or_404(dossier_id)
+    row = db.get_or_404(Document, document_id)
+    if row.dossier_id != dossier.id:
+        abort(404)
+    name = f"{dossier.code}-{row.kind}{'-' + str(row.number) if row.number else ''}.pdf"
+    return send_file(BytesIO(row.pdf), mimetype="application/pdf", download_name=name,
+                     as_attachment=request.args.get("download") == "1", max_age=0)
