@@ -5,7 +5,8 @@ payloads against, so the document cannot drift from what the API accepts. The va
 the JSON Schema subset used here ($ref, type, enum, required, properties,
 additionalProperties, propertyNames, items, min/maxItems, min/maxLength, pattern,
 minimum/maximum) and reports every problem at once, each under its field path
-(``items[0].requested_vnd``, ``eligible_costs.12``). No Flask import.
+(``items[0].requested_vnd``, ``eligible_costs.12``). Pure data and functions: no request
+handling, no database access.
 """
 
 import copy
@@ -238,7 +239,11 @@ SCHEMAS: dict[str, dict] = {
                                                                "items": {"type": "string"}},
                     "description": "Field path → messages (422)."}},
         ["code", "message", "fields"], closed=False)}, ["error"], closed=False),
-    "OrganisationInput": _obj(ORGANISATION_FIELDS, ["name", "org_type", "tax_code"]),
+    "OrganisationInput": _obj(
+        {**ORGANISATION_FIELDS,
+         "phone": {**ORGANISATION_FIELDS["phone"], "pattern": r"^[0-9+().\-\s]{6,30}$"},
+         "email": {**ORGANISATION_FIELDS["email"], "pattern": r"^[^@\s]+@[^@\s]+\.[^@\s]+$"}},
+        ["name", "org_type", "tax_code"]),
     "Organisation": _obj({"id": ID, **ORGANISATION_FIELDS,
                           "org_type_label": {"type": "string"}, "created_at": DATE_TIME},
                          ["id", "name", "org_type", "tax_code"], closed=False),
@@ -332,8 +337,10 @@ SCHEMAS: dict[str, dict] = {
         {"file": {"type": "string", "format": "binary",
                   "description": "PDF, JPEG or PNG (checked by content); size limits per file "
                                  "and per dossier."},
-         "checklist_item_id": ID},
-        ["file", "checklist_item_id"]),
+         "checklist_item_id": {**ID, "description": "The checklist line the file answers; omit "
+                                                    "it for an additional paper."},
+         "version": VERSION},
+        ["file"]),
     "Program": _obj(
         {"year": {"type": "integer"}, "budget_vnd": VND, "committed_vnd": VND,
          "disbursed_vnd": VND, "remaining_vnd": VND, "target_min": {"type": "integer"},
@@ -368,6 +375,7 @@ AUTH_ERRORS = {
     "403": _error("The token's user lacks the role for this operation."),
 }
 BAD_BODY = {"400": _error("The body is not a JSON object."),
+            "413": _error("The body is larger than the server accepts."),
             "422": _error("A field is missing or malformed; `fields` names each one.")}
 
 
@@ -585,9 +593,11 @@ def _check(value, schema: dict, path: str, errors: dict[str, list[str]]) -> None
         fail(f"giá trị không hợp lệ (chọn một trong: {allowed}).")
         return
     if isinstance(value, str):
-        if len(value) < schema.get("minLength", 0) or (
-                "pattern" in schema and not re.search(schema["pattern"], value)):
-            fail("bắt buộc nhập." if not value.strip() else "sai định dạng.")
+        if schema.get("minLength", 0) >= 1 and not value.strip():
+            fail("bắt buộc nhập.")
+        elif "pattern" in schema and not re.search(schema["pattern"], value):
+            fail("sai định dạng." if value.strip() else
+                 "không được để trống; bỏ trường này hoặc gửi null.")
         elif len(value) > schema.get("maxLength", len(value)):
             fail(f"dài quá {schema['maxLength']} ký tự.")
     elif isinstance(value, int) and not isinstance(value, bool):

@@ -80,9 +80,7 @@ class Envelope:
             if isinstance(value, bool) or not isinstance(value, int) or value < 0:
                 raise ValueError(f"{name} must be a non-negative int, got {value!r}")
         if self.committed_vnd > self.budget_vnd:
-            raise ValueError(
-                f"committed {self.committed_vnd} exceeds budget {self.budget_vnd}"
-            )
+            raise ValueError(f"committed {self.committed_vnd} exceeds budget {self.budget_vnd}")
 
     @property
     def remaining(self) -> int:

@@ -123,8 +123,9 @@ def support_amount(
 
 def _share_fraction(share_percent: int | Decimal | Fraction) -> Fraction:
     if isinstance(share_percent, bool) or not isinstance(share_percent, int | Decimal | Rational):
-        raise InvalidInput("Tỷ lệ hỗ trợ phải là số chính xác (không dùng số thực).",
-                           "share_percent")
+        raise InvalidInput(
+            "Tỷ lệ hỗ trợ phải là số chính xác (không dùng số thực).", "share_percent"
+        )
     if isinstance(share_percent, Decimal) and not share_percent.is_finite():
         raise InvalidInput("Tỷ lệ hỗ trợ không hợp lệ.", "share_percent")
     share = Fraction(share_percent)

@@ -1,5 +1,6 @@
 """Streamed .xlsx reports: a title block, Vietnamese headers and typed columns, via openpyxl."""
 
+import contextlib
 import io
 import math
 import numbers
@@ -111,9 +112,26 @@ def write_xlsx(sheets: Sequence[Sheet], target: IO[bytes] | str) -> None:
     if not sheets:
         raise ValueError("a workbook needs at least one sheet")
     workbook = Workbook(write_only=True)
-    for sheet in sheets:
-        _write_sheet(workbook, sheet)
+    try:
+        for sheet in sheets:
+            _write_sheet(workbook, sheet)
+    except BaseException:
+        _discard(workbook)
+        raise
     workbook.save(target)
+
+
+def _discard(workbook: Workbook) -> None:
+    """Close half-written sheets so their temporary files go now, not at interpreter exit."""
+    for ws in workbook.worksheets:
+        with contextlib.suppress(Exception):
+            if not ws.closed:
+                ws.close()
+        # openpyxl streams each write-only sheet into a temporary file held by its writer.
+        writer = getattr(ws, "_writer", None)
+        if writer is not None:
+            with contextlib.suppress(OSError, ValueError):
+                writer.cleanup()
 
 
 def _write_sheet(workbook: Workbook, sheet: Sheet) -> None:
@@ -147,9 +165,9 @@ def _write_sheet(workbook: Workbook, sheet: Sheet) -> None:
     ws.append([subtitle])
     ws.append([_header_cell(ws, column) for column in columns])
 
-    sums = _stream_rows(ws, sheet, columns)
+    count, sums = _stream_rows(ws, sheet, columns)
 
-    last_row = HEADER_ROW + sums.pop("__count__")
+    last_row = HEADER_ROW + count
     ws.auto_filter.ref = f"A{HEADER_ROW}:{last_letter}{max(last_row, HEADER_ROW + 1)}"
     if sheet.totals_label is not None:
         ws.append(_totals_row(ws, sheet.totals_label, columns, sums))
@@ -170,8 +188,10 @@ def _header_cell(ws: WriteOnlyWorksheet, column: Column) -> Cell:
     return cell
 
 
-def _stream_rows(ws: WriteOnlyWorksheet, sheet: Sheet, columns: list[Column]) -> dict[str, int]:
-    """Append every data row; return the VND sums by key plus the row count under __count__."""
+def _stream_rows(
+    ws: WriteOnlyWorksheet, sheet: Sheet, columns: list[Column]
+) -> tuple[int, list[int]]:
+    """Append every data row; return the row count and each column's sum (VND columns only)."""
     # One styled cell per column, refilled for each row: the write-only writer serialises a row
     # as soon as it is appended, so reusing the cell objects is safe and saves ~1M allocations.
     templates = []
@@ -183,7 +203,6 @@ def _stream_rows(ws: WriteOnlyWorksheet, sheet: Sheet, columns: list[Column]) ->
         (cell, _CONVERTERS[column.kind], column.kind == "text", column.kind == "vnd")
         for cell, column in zip(templates, columns, strict=True)
     ]
-    vnd_indexes = [i for i, column in enumerate(columns) if column.kind == "vnd"]
     sums = [0] * len(columns)
 
     count = index = 0
@@ -209,9 +228,7 @@ def _stream_rows(ws: WriteOnlyWorksheet, sheet: Sheet, columns: list[Column]) ->
                 f"{exc}"
             ) from exc
         ws.append(out)
-    result = {columns[i].key: sums[i] for i in vnd_indexes}
-    result["__count__"] = count
-    return result
+    return count, sums
 
 
 def _row_values(sheet: Sheet, columns: list[Column]) -> Iterator[Sequence[Any]]:
@@ -228,13 +245,13 @@ def _row_values(sheet: Sheet, columns: list[Column]) -> Iterator[Sequence[Any]]:
 
 
 def _totals_row(
-    ws: WriteOnlyWorksheet, label: str, columns: list[Column], sums: dict[str, int]
+    ws: WriteOnlyWorksheet, label: str, columns: list[Column], sums: list[int]
 ) -> list[Cell | None]:
     bold = Font(bold=True)
     out: list[Cell | None] = []
     for index, column in enumerate(columns):
         if column.kind == "vnd" and index > 0:
-            cell = WriteOnlyCell(ws, value=sums[column.key])
+            cell = WriteOnlyCell(ws, value=sums[index])
             cell.number_format = NUMBER_FORMATS["vnd"]
         elif index == 0:
             cell = WriteOnlyCell(ws, value=_clean_text(label))
@@ -252,7 +269,7 @@ def _sheet_name(name: str) -> str:
     return cleaned or "Sheet"
 
 
-# --- value conversion per column kind --------------------------------------------------------------
+# --- value conversion per column kind -----------------------------------------------------------
 
 
 def _is_missing(value: Any) -> bool:

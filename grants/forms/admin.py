@@ -185,7 +185,7 @@ class SupportRuleForm(FlaskForm):
     item_id = SelectField("Tiêu chuẩn / công cụ", coerce=int, invalid_choice_message=NOT_CHOICE,
                           invalid_value_message=NOT_CHOICE)
     share_percent = VnIntegerField("Tỷ lệ hỗ trợ (% chi phí hợp lệ)", validators=[
-        InputRequired(REQUIRED), NumberRange(1, 100, "Tỷ lệ hỗ trợ phải từ 1 đến 100 %.")])
+        InputRequired(REQUIRED), NumberRange(1, 100, "Tỷ lệ hỗ trợ phải từ 1 đến 100 %%.")])
     cap_vnd = VndAmountField("Mức hỗ trợ tối đa (đồng)", validators=[InputRequired(REQUIRED)],
                              description="Ví dụ 50.000.000")
     is_demo = BooleanField("Giá trị mẫu (chưa phải mức chính thức)")

@@ -43,7 +43,8 @@ class PaymentForm(FlaskForm):
     voucher_no = StringField("Số chứng từ", filters=[strip_filter],
                              description="Số phiếu chi / uỷ nhiệm chi.",
                              validators=[DataRequired(REQUIRED), Length(max=50)])
-    method = SelectField("Hình thức chi",
+    # The service refuses an unknown method in Vietnamese (WTForms' own message is English).
+    method = SelectField("Hình thức chi", validate_choice=False,
                          choices=choices((m.value, m.label) for m in PaymentMethod))
     bank_reference = StringField("Số tham chiếu ngân hàng", filters=[strip_filter],
                                  validators=[Optional(), Length(max=100)])

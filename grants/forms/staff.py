@@ -89,6 +89,8 @@ class FilterForm(Form):
     catalogue = SelectField("Tiêu chuẩn/công cụ", validate_choice=False)
     q = StringField("Tìm kiếm", filters=[strip_filter],
                     render_kw={"placeholder": "Mã hồ sơ, tên tổ chức, mã số thuế"})
+    order = SelectField("Sắp xếp", validate_choice=False, choices=choices(
+        [("newest", "Mới nhất trước"), ("deadline", "Hạn sớm nhất trước")]))
 
 
 def filter_form(args, *, statuses, years, communes, catalogue) -> FilterForm:

@@ -148,7 +148,7 @@ def support_warnings(dossier: Dossier) -> list[str]:
 # ---------------------------------------------------------------- filing
 
 
-def _apply_items(dossier: Dossier, year: ProgramYear, items: list[ItemInput]) -> None:
+def _build_items(year: ProgramYear, items: list[ItemInput]) -> list[DossierItem]:
     if not items:
         raise InvalidInput("Hồ sơ cần ít nhất một tiêu chuẩn/công cụ đề nghị hỗ trợ.",
                            field="items")
@@ -180,7 +180,7 @@ def _apply_items(dossier: Dossier, year: ProgramYear, items: list[ItemInput]) ->
                                      consulting_cost_vnd=item.consulting_cost_vnd,
                                      requested_vnd=item.requested_vnd,
                                      evidence=(item.evidence or "").strip() or None))
-    dossier.items = new_items
+    return new_items
 
 
 def create_draft(organisation: Organisation, year: ProgramYear, *, actor: User,
@@ -202,7 +202,7 @@ def create_draft(organisation: Organisation, year: ProgramYear, *, actor: User,
                           return_channel=return_channel, submitter_name=submitter_name,
                           submitter_phone=submitter_phone, submitter_email=submitter_email,
                           note=note, created_by_id=actor.id)
-        _apply_items(dossier, year, items)
+        dossier.items = _build_items(year, items)
     db.session.add(dossier)
     db.session.flush()
     audit.record("dossier.create", dossier, actor=actor, dossier=dossier,
@@ -220,7 +220,10 @@ def update_draft(dossier: Dossier, *, actor: User, items: list[ItemInput],
     if dossier.state not in (Status.DRAFT, Status.SUPPLEMENT_REQUESTED):
         raise Conflict("Chỉ sửa được hồ sơ nháp hoặc hồ sơ đang được yêu cầu bổ sung.")
     before = [(i.catalogue_item.code, i.requested_vnd) for i in dossier.items]
-    _apply_items(dossier, dossier.program_year, items)
+    new_items = _build_items(dossier.program_year, items)  # validated before anything changes
+    dossier.items.clear()
+    db.session.flush()  # delete the old rows first: (dossier, catalogue item) is unique
+    dossier.items = new_items
     if return_channel:
         dossier.return_channel = Channel(return_channel).value
     dossier.note = note
@@ -240,6 +243,8 @@ def missing_uploads(dossier: Dossier) -> list[str]:
 
 def submit(dossier: Dossier, *, actor: User, expected_version: int | None = None) -> None:
     """File a draft. Online dossiers need a file for every required checklist line."""
+    _check_object(dossier, actor)
+    _check_version(dossier, expected_version)
     if dossier.channel == Channel.ONLINE.value:
         missing = missing_uploads(dossier)
         if missing:

@@ -45,6 +45,38 @@ def _clean(field: str, value) -> str | None:
     return value
 
 
+def create_organisation(*, actor: User, name: str, org_type: str, tax_code: str,
+                        **profile) -> Organisation:
+    """Register an organisation on its behalf (one-stop clerk or admin), e.g. from the one-stop
+    software. Raises Forbidden for other roles, InvalidInput naming the field for a bad or
+    already registered tax code, an unknown type or a malformed profile value."""
+    from grants.services.accounts import tax_code_taken
+
+    if not actor.has_role(Role.CLERK, Role.ADMIN):
+        raise Forbidden("Chỉ Bộ phận một cửa hoặc quản trị viên được đăng ký tổ chức.")
+    tax_code = validate_tax_code(tax_code)
+    if tax_code_taken(tax_code):
+        raise InvalidInput("Mã số thuế này đã được đăng ký cho một tổ chức khác.",
+                           field="tax_code")
+    try:
+        org_type = OrgType(org_type).value
+    except ValueError:
+        raise InvalidInput("Loại hình tổ chức không hợp lệ.", field="org_type") from None
+    unknown = sorted(set(profile) - set(PROFILE_FIELDS))
+    if unknown:
+        raise InvalidInput("Trường không được hỗ trợ.", field=unknown[0])
+    values = {field: _clean(field, value) for field, value in profile.items()}
+    name = _clean("name", name)
+    if not name:
+        raise InvalidInput("Nhập tên tổ chức.", field="name")
+    org = Organisation(name=name, org_type=org_type, tax_code=tax_code, **values)
+    db.session.add(org)
+    db.session.flush()
+    audit.record("organisation.create", org, actor=actor,
+                 after={"tax_code": tax_code, "name": name, "org_type": org_type})
+    return org
+
+
 def update_profile(org: Organisation, *, actor: User, **fields) -> Organisation:
     """Change an organisation's profile: its own applicant or an admin.
 

@@ -13,7 +13,7 @@ from typing import NamedTuple
 
 from flask_sqlalchemy.pagination import SelectPagination
 from sqlalchemy import and_, case, false, func, or_, select
-from sqlalchemy.orm import contains_eager, selectinload
+from sqlalchemy.orm import selectinload
 
 from grants.db import to_local, utcnow
 from grants.domain.deadlines import DeadlineStatus, status_of_deadline
@@ -47,6 +47,8 @@ __all__ = [
     "dossier_documents",
     "dossier_appraisals",
     "dossier_history",
+    "open_years",
+    "organisation_by_tax_code",
     "program_years",
     "queue",
     "reasons_of",
@@ -86,22 +88,23 @@ def queue(statuses: Iterable[Status | str] | None = None, *, year_id: int | None
           status: Status | str | None = None, commune: str | None = None,
           catalogue_code: str | None = None, search: str | None = None,
           assignee_id: int | None = None, page: int = 1, per_page: int = 25,
-          now: datetime | None = None) -> SelectPagination:
+          order: str = "deadline", now: datetime | None = None) -> SelectPagination:
     """A page of dossiers in ``statuses`` (None: every state but draft), oldest deadline first.
 
     Filters: program year, one state (ignored results if it is outside ``statuses``), the
     organisation's commune, a catalogue item code, free text (dossier code, organisation name or
-    tax code) and assignee. Order: step deadline, then dossier due date (both NULLS LAST), then
-    filing time. Each item is a ``QueueRow`` whose ``step_late``/``late`` say whether the step
+    tax code) and assignee. Order "deadline": step deadline, then dossier due date (both NULLS
+    LAST), then filing time; order "newest": newest dossier first (walks the primary key, so a
+    register page stays cheap however many dossiers there are). Each item is a ``QueueRow`` whose ``step_late``/``late`` say whether the step
     deadline / due date is before ``now`` (UTC; default: now). Never raises for odd filters.
     """
     now = now or utcnow()
     allowed = [Status(s).value for s in (statuses if statuses is not None else REGISTER_STATES)]
     step_late = case((Dossier.step_due_at < now, True), else_=False)
     late = case((Dossier.due_at < now, True), else_=False)
+    text = (search or "").strip()
     stmt = (select(Dossier, step_late.label("step_late"), late.label("late"))
-            .join(Dossier.organisation)
-            .options(contains_eager(Dossier.organisation), selectinload(Dossier.items)))
+            .options(selectinload(Dossier.items)))
     if status:
         wanted = str(status)
         stmt = stmt.where(Dossier.status == wanted if wanted in allowed else false())
@@ -111,22 +114,29 @@ def queue(statuses: Iterable[Status | str] | None = None, *, year_id: int | None
         stmt = stmt.where(Dossier.program_year_id == year_id)
     if assignee_id:
         stmt = stmt.where(Dossier.assignee_id == assignee_id)
+    # Organisation filters are semi-joins on the (small) organisations table, so neither the
+    # page nor the count query joins every dossier row to its organisation.
     if commune:
-        stmt = stmt.where(Organisation.commune == commune)
+        stmt = stmt.where(Dossier.organisation_id.in_(
+            select(Organisation.id).where(Organisation.commune == commune)))
     if catalogue_code:
         item_ids = select(CatalogueItem.id).where(CatalogueItem.code == catalogue_code)
         stmt = stmt.where(select(DossierItem.id).where(
             DossierItem.dossier_id == Dossier.id,
             DossierItem.catalogue_item_id.in_(item_ids)).exists())
-    text = (search or "").strip()
     if text:
+        matching = select(Organisation.id).where(or_(
+            Organisation.name.icontains(text, autoescape=True),
+            Organisation.tax_code.startswith(text, autoescape=True)))
         stmt = stmt.where(or_(Dossier.code.icontains(text, autoescape=True),
-                              Organisation.name.icontains(text, autoescape=True),
-                              Organisation.tax_code.startswith(text, autoescape=True)))
-    stmt = stmt.order_by(Dossier.step_due_at.asc().nulls_last(),
-                         Dossier.due_at.asc().nulls_last(),
-                         func.coalesce(Dossier.submitted_at, Dossier.created_at).asc(),
-                         Dossier.id.asc())
+                              Dossier.organisation_id.in_(matching)))
+    if order == "newest":
+        stmt = stmt.order_by(Dossier.id.desc())
+    else:
+        stmt = stmt.order_by(Dossier.step_due_at.asc().nulls_last(),
+                             Dossier.due_at.asc().nulls_last(),
+                             func.coalesce(Dossier.submitted_at, Dossier.created_at).asc(),
+                             Dossier.id.asc())
     return _RowPagination(select=stmt, session=db.session(), page=max(int(page or 1), 1),
                           per_page=per_page, max_per_page=100, error_out=False)
 
@@ -213,9 +223,24 @@ def communes() -> list[str]:
                                    .order_by(Organisation.commune)))
 
 
-def catalogue_items() -> list[CatalogueItem]:
-    return list(db.session.scalars(select(CatalogueItem).order_by(CatalogueItem.code)))
+def catalogue_items(*, active_only: bool = False) -> list[CatalogueItem]:
+    stmt = select(CatalogueItem).order_by(CatalogueItem.code)
+    if active_only:
+        stmt = stmt.where(CatalogueItem.is_active.is_(True))
+    return list(db.session.scalars(stmt))
 
 
 def program_years() -> list[ProgramYear]:
     return list(db.session.scalars(select(ProgramYear).order_by(ProgramYear.year.desc())))
+
+
+def open_years() -> list[ProgramYear]:
+    """Program years taking in dossiers now, newest first."""
+    return list(db.session.scalars(select(ProgramYear).where(
+        ProgramYear.intake_open.is_(True), ProgramYear.is_closed.is_(False))
+        .order_by(ProgramYear.year.desc())))
+
+
+def organisation_by_tax_code(tax_code: str) -> Organisation | None:
+    """The organisation with this (normalised) tax code, if any."""
+    return db.session.scalar(select(Organisation).where(Organisation.tax_code == tax_code))

@@ -12,6 +12,15 @@ BLUEPRINTS = [
     "applicant",
     "public",
     "api",
+    "finance",
+    "budget",
+    "reports",
+    "dossiers",
+    "intake",
+    "review",
+    "appraisal",
+    "decisions",
+    "records",
 ]
 
 

@@ -35,7 +35,7 @@ from grants.models import (
     User,
 )
 from grants.permissions import can_view_dossier
-from grants.services import accounts, audit, budget_queries, documents, organisations, uploads
+from grants.services import accounts, budget_queries, documents, organisations, uploads
 from grants.services import dossiers as svc
 from grants.services.dossiers import ChecklistLine, ItemInput
 
@@ -314,22 +314,6 @@ def _detail(dossier: Dossier, user: User) -> dict:
 # ---------------------------------------------------------------- organisations
 
 
-def _create_organisation(payload: dict, *, actor: User) -> Organisation:
-    # TODO(lead): move into grants.services.organisations.create_organisation.
-    tax_code = validate_tax_code(payload["tax_code"])
-    if accounts.tax_code_taken(tax_code):
-        raise InvalidInput("Mã số thuế này đã được đăng ký cho một tổ chức khác.",
-                           field="tax_code")
-    values = {k: (" ".join(v.split()) or None) if isinstance(v, str) else v
-              for k, v in payload.items() if k != "tax_code"}
-    org = Organisation(**values, tax_code=tax_code)
-    db.session.add(org)
-    db.session.flush()
-    audit.record("organisation.create", org, actor=actor,
-                 after={"tax_code": tax_code, "name": org.name, "org_type": org.org_type})
-    return org
-
-
 @bp.post("/organisations")
 def create_organisation():
     user = g.api_user
@@ -337,7 +321,7 @@ def create_organisation():
         raise Forbidden("Chỉ Bộ phận một cửa hoặc quản trị viên được đăng ký tổ chức.")
     payload = api_schemas.validate(_json_body(), "OrganisationInput")
     with atomic():
-        org = _create_organisation(payload, actor=user)
+        org = organisations.create_organisation(actor=user, **payload)
         body = _organisation(org)
     return body, 201
 

@@ -31,6 +31,7 @@ from grants.extensions import db
 from grants.forms import applicant as forms
 from grants.letters import DOCUMENT_TITLES
 from grants.models import Attachment, AuditEvent, Document, Dossier, SupplementRequest
+from grants.models.enums import Channel
 from grants.permissions import dossier_or_404, role_required
 from grants.services import documents as document_service
 from grants.services import dossiers as svc
@@ -205,6 +206,7 @@ def _render_dossier(dossier: Dossier, template="applicant/dossier_show.html", st
         documents=document_service.documents_of(dossier), titles=DOCUMENT_TITLES,
         can_withdraw=Action.WITHDRAW in allowed_actions(state, {Role.APPLICANT}),
         version_form=forms.VersionForm(version=str(dossier.version)), Status=Status,
+        return_channel=Channel(dossier.return_channel).label,
         limits=_limits(), **kw), status
 
 

@@ -33,7 +33,9 @@ from grants.domain.workflow import (
 )
 from grants.extensions import db
 from grants.forms.staff import filter_form
+from grants.letters.texts import DOCUMENT_TITLES
 from grants.models import Attachment, Document
+from grants.models.enums import Channel, CopyKind, Recommendation
 from grants.permissions import dossier_or_404, role_required
 from grants.services import dossiers as svc
 from grants.services import worklists
@@ -176,17 +178,21 @@ def list_filters(args, statuses):
     }
 
 
-def render_list(template: str, statuses, *, title: str, **queue_kw):
+def render_list(template: str, statuses, *, title: str, context: dict | None = None,
+                **queue_kw):
+    """Render a work list: filters from the query string, one page of ``worklists.queue``."""
     form, kw = list_filters(request.args, statuses)
     page = worklists.queue(statuses, **kw, **queue_kw)
     marks = worklists.deadline_marks(row.dossier for row in page.items)
-    return render_template(template, page=page, marks=marks, filters=form, title=title)
+    return render_template(template, page=page, marks=marks, filters=form, title=title,
+                           **(context or {}))
 
 
 @bp.get("/")
 def register():
+    order = "deadline" if request.args.get("order") == "deadline" else "newest"
     return render_list("dossiers/register.html", worklists.REGISTER_STATES,
-                       title="Sổ theo dõi hồ sơ")
+                       title="Sổ theo dõi hồ sơ", order=order)
 
 
 @bp.get("/<int:dossier_id>")
@@ -194,8 +200,10 @@ def show(dossier_id: int):
     dossier = dossier_or_404(dossier_id)
     decision = svc.decision_of(dossier)
     appraisals = worklists.dossier_appraisals(dossier.id)
+    results = {r.checklist_item_id: r for r in dossier.checklist_results}
     return render_template(
         "dossiers/show.html", dossier=dossier, decision=decision,
+        checklist=[(line, results.get(line.id)) for line in dossier.program_year.checklist],
         decision_reasons=worklists.reasons_of(decision),
         appraisals=appraisals, visits=svc.site_visits(dossier),
         history=worklists.dossier_history(dossier.id),
@@ -204,7 +212,8 @@ def show(dossier_id: int):
         attachments=[a for a in dossier.attachments if not a.is_removed],
         warnings=svc.support_warnings(dossier),
         marks=worklists.deadline_marks([dossier])[dossier.id],
-        actions=action_links(dossier, current_user), Status=Status)
+        reasons_of=worklists.reasons_of, doc_titles=DOCUMENT_TITLES,
+        actions=action_links(dossier, current_user))
 
 
 @bp.get("/<int:dossier_id>/attachments/<int:attachment_id>")
@@ -230,3 +239,39 @@ def document(dossier_id: int, document_id: int):
     name = f"{dossier.code}-{row.kind}{'-' + str(row.number) if row.number else ''}.pdf"
     return send_file(BytesIO(row.pdf), mimetype="application/pdf", download_name=name,
                      as_attachment=request.args.get("download") == "1", max_age=0)
+
+
+# ------------------------------------------------------------------ labels for templates
+
+EVENT_LABELS = {
+    "dossier.create": "Lập hồ sơ",
+    "dossier.update": "Cập nhật hồ sơ",
+    "ledger.commit": "Cam kết kinh phí",
+    "ledger.release": "Giải phóng cam kết kinh phí",
+    "ledger.pay": "Chi trả kinh phí",
+    "ledger.reverse": "Bút toán đảo",
+    "document.issue": "Phát hành văn bản",
+}
+
+
+@bp.app_template_global()
+def event_label(event) -> str:
+    """Vietnamese label of an audit event of a dossier."""
+    if event.action in EVENT_LABELS:
+        return EVENT_LABELS[event.action]
+    prefix, _, name = event.action.partition(".")
+    if prefix == "dossier" and name in Action._value2member_map_:
+        return Action(name).label
+    return event.action
+
+
+@bp.app_template_global()
+def status_label(value) -> str:
+    return Status(value).label if value in Status._value2member_map_ else (value or "")
+
+
+@bp.app_template_global()
+def enum_label(kind: str, value) -> str:
+    """Label of a stored enum value: kind is "channel", "copy_kind" or "recommendation"."""
+    enum = {"channel": Channel, "copy_kind": CopyKind, "recommendation": Recommendation}[kind]
+    return enum(value).label if value in enum._value2member_map_ else (value or "")

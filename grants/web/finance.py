@@ -4,19 +4,25 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user
 
 from grants.db import atomic, local_today
+from grants.domain.budget import EntryKind
 from grants.domain.errors import DomainError, InvalidInput
 from grants.domain.money import format_vnd
 from grants.domain.roles import Role
 from grants.extensions import db
 from grants.forms.finance import PaymentForm, ReversalForm
 from grants.models import Dossier, LedgerEntry
-from grants.models.enums import Outcome
+from grants.models.enums import Outcome, PaymentMethod
 from grants.permissions import role_required
 from grants.services import budget_queries, ledger
 from grants.web.forms_util import apply_domain_error
 
 bp = Blueprint("finance", __name__, url_prefix="/finance")
 bp.before_request(role_required(Role.FINANCE))
+
+
+@bp.context_processor
+def _labels():
+    return {"EntryKind": EntryKind, "PaymentMethod": PaymentMethod}
 
 
 def _status_for(err: DomainError) -> int:

@@ -9,11 +9,12 @@ from grants.services.organisations import find_dossier_for_lookup
 bp = Blueprint("public", __name__, url_prefix="/tra-cuu")
 
 NOT_FOUND = "Không tìm thấy hồ sơ khớp với mã hồ sơ và mã số thuế đã nhập."
+TOO_MANY = "Bạn đã tra cứu quá nhiều lần. Vui lòng thử lại sau ít phút."
 
 
 @bp.get("/")
 @limiter.limit(lambda: current_app.config["LOOKUP_RATE_LIMIT"],
-               exempt_when=lambda: not request.args)
+               exempt_when=lambda: not request.args, error_message=TOO_MANY)
 def lookup():
     form = LookupForm(formdata=request.args if request.args else None)
     result = None

@@ -89,7 +89,7 @@ def _check_invariants(db):
     dossiers = s.scalars(select(Dossier)).all()
     for d in dossiers:
         status = Status(d.status)
-        assert d.version == 1
+        assert d.version >= 1  # 1 as generated; the app bumps it
         assert 0 <= d.paid_vnd <= d.approved_vnd
         assert per_dossier.get(d.id, (0, 0)) == (d.approved_vnd, d.paid_vnd), d.code
         lines = items[d.id]
@@ -147,6 +147,7 @@ def test_bulk_seed_covers_every_state_and_keeps_the_invariants(base):
     assert count == 500 and seconds >= 0
     dossiers = _check_invariants(base)
     assert len(dossiers) == 500
+    assert {d.version for d in dossiers} == {1}
     assert {d.status for d in dossiers} == {s.value for s in Status}
     years = {d.program_year.year for d in dossiers}
     assert {2021, 2022, 2023, 2024, 2025} <= years
@@ -215,3 +216,39 @@ def test_commit_is_called_per_batch_and_small_runs_still_cover_every_state(base)
 def test_needs_the_base_demo_data(db):
     with pytest.raises(RuntimeError):
         _bulk(10)
+
+
+def test_generated_dossiers_carry_on_in_the_app_services(base):
+    from grants.db import local_today
+    from grants.models import Dossier, Organisation, ProgramYear, User
+    from grants.services import dossiers, ledger
+
+    _bulk(300, seed=5)
+    base.session.commit()
+    s = base.session
+    leader = s.scalar(select(User).where(User.email == "lanhdao@demo.vn"))
+    finance = s.scalar(select(User).where(User.email == "ketoan@demo.vn"))
+    applicant = s.scalar(select(User).where(User.email == "applicant@demo.vn"))
+
+    reviewed = s.scalars(select(Dossier).where(Dossier.status == Status.REVIEWED.value)
+                         .order_by(Dossier.id)).first()
+    dossiers.reject(reviewed, actor=leader, reasons=["Hồ sơ chứng từ chi phí không hợp lệ."])
+
+    payable = s.scalars(select(Dossier).where(Dossier.outcome == "approved",
+                                              Dossier.paid_vnd < Dossier.approved_vnd)
+                        .order_by(Dossier.id)).first()
+    entry = ledger.record_payment(payable, actor=finance,
+                                  amount_vnd=payable.approved_vnd - payable.paid_vnd,
+                                  paid_on=local_today(), voucher_no="PC-KIEM-THU-1",
+                                  method="transfer")
+    ledger.reverse_payment(entry, actor=finance, reason="Kiểm thử đảo bút toán.")
+
+    year = s.scalar(select(ProgramYear).where(ProgramYear.year == 2026))
+    before = {d.code for d in s.scalars(select(Dossier))}
+    draft = dossiers.create_draft(applicant.organisation, year, actor=applicant,
+                                  items=[dossiers.ItemInput("ISO9001", 80_000_000, 40_000_000)])
+    assert draft.code not in before
+    assert int(draft.code.rsplit("-", 1)[1]) == len([c for c in before if "-2026-" in c]) + 1
+    assert s.get(Organisation, applicant.organisation_id) is not None
+    s.commit()
+    _check_invariants(base)

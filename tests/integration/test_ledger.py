@@ -157,6 +157,13 @@ def test_payment_on_non_approved_dossier_is_refused(db, year, finance):
     assert ledger_count(db) == 0
 
 
+@pytest.mark.parametrize("status", ["approved", "issued", "returned"])
+def test_payment_allowed_once_approved_issued_or_returned(db, year, finance, status):
+    dossier = new_dossier(db, year, status=status)
+    approve(db, dossier, finance)
+    assert pay(dossier, finance, 1_000_000).amount_vnd == 1_000_000
+
+
 def test_payment_on_approved_dossier_without_commitment_is_refused(db, year, finance):
     dossier = new_dossier(db, year)
     with pytest.raises(PaymentExceedsApproved, match="chỉ còn được chi 0 đ"):

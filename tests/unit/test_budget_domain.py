@@ -51,9 +51,8 @@ def test_budget_exceeded_says_how_much_is_left():
     with pytest.raises(BudgetExceeded) as caught:
         Envelope(800_000_000, 760_000_000).commit(60_000_000)
     err = caught.value
-    assert str(err) == err.message == (
-        "Vượt ngân sách: đề nghị cam kết 60.000.000 đ nhưng chỉ còn 40.000.000 đ."
-    )
+    expected = "Vượt ngân sách: đề nghị cam kết 60.000.000 đ nhưng chỉ còn 40.000.000 đ."
+    assert err.message == str(err) == expected
     assert isinstance(err, Conflict)
     assert (err.requested_vnd, err.remaining_vnd) == (60_000_000, 40_000_000)
 

@@ -207,8 +207,17 @@ def test_split_instalments(total, parts, expected):
 
 @pytest.mark.parametrize(
     ("total", "parts"),
-    [(-1, 2), (100, 0), (100, -1), (100, []), (100, [0, 0]), (100, [50, -10]),
-     (100, [0.5, 0.5]), (100, True), (1.5, 2)],
+    [
+        (-1, 2),
+        (100, 0),
+        (100, -1),
+        (100, []),
+        (100, [0, 0]),
+        (100, [50, -10]),
+        (100, [0.5, 0.5]),
+        (100, True),
+        (1.5, 2),
+    ],
 )
 def test_split_instalments_refuses(total, parts):
     with pytest.raises(InvalidInput):

@@ -1,6 +1,7 @@
 """Admin area through the test client: gates, years, allotments, catalogue, users, holidays,
 letter texts and the read-only audit trail."""
 
+import html
 import json
 import re
 from datetime import date, datetime
@@ -316,9 +317,10 @@ def test_checklist_add_edit_remove(client, db, admin_user, year):
 def test_used_checklist_item_not_removed(client, db, admin_user, year, make_org):
     from grants.models import ChecklistResult, Dossier
 
+    used = year.checklist[0]
     dossier = Dossier(code="HS-2026-00001", organisation=make_org(), program_year=year)
-    dossier.checklist_results.append(ChecklistResult(checklist_item=year.checklist[0]))
     db.session.add(dossier)
+    db.session.add(ChecklistResult(dossier=dossier, checklist_item=used))
     db.session.commit()
     response = client.post(f"/admin/checklist/{year.checklist[0].id}/delete",
                            follow_redirects=True)
@@ -584,7 +586,7 @@ def test_audit_detail_and_pagination(client, db, app, admin_user, make_user, mak
 
     _add_events(db, admin_user, make_user(Role.CLERK), make_org, year)
     event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "user.update"))
-    page = _text(client.get(f"/admin/audit/{event.id}"))
+    page = html.unescape(_text(client.get(f"/admin/audit/{event.id}")))
     assert '"full_name": "Cũ"' in page and '"full_name": "Mới"' in page
     app.config["PER_PAGE"] = 2
     first = _text(client.get("/admin/audit"))
