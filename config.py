@@ -43,7 +43,7 @@ class Config:
     LOGIN_RATE_LIMIT = env("LOGIN_RATE_LIMIT", "10 per minute")
     LOOKUP_RATE_LIMIT = env("LOOKUP_RATE_LIMIT", "20 per minute")
     BOOTSTRAP_SERVE_LOCAL = True
-    PASSWORD_HASH_METHOD = "scrypt"
+    PASSWORD_HASH_METHOD = "scrypt"  # noqa: S105 - a method name, not a password
     PER_PAGE = env_int("PER_PAGE", 25)
     ISSUING_BODY = ("UBND TỈNH BẮC NINH", "SỞ KHOA HỌC VÀ CÔNG NGHỆ")
     PLACE_NAME = env("PLACE_NAME", "Bắc Ninh")
@@ -61,7 +61,7 @@ class TestConfig(Config):
     SQLALCHEMY_DATABASE_URI = os.environ.get("GRANTS_TEST_DATABASE_URL", "sqlite://")
     RATELIMIT_ENABLED = False
     # Cheap hashing keeps the suite fast; production keeps werkzeug's scrypt default.
-    PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
+    PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # noqa: S105
     UPLOAD_DIR = env("TEST_UPLOAD_DIR", "")  # tests set a tmp dir per test
 
 

@@ -85,3 +85,32 @@ def login_as(make_user, login):
         return login(make_user(*roles, **kw))
 
     return do
+
+
+@pytest.fixture
+def catalogue(db):
+    """Six catalogue items of the demo catalogue."""
+    from grants.models import CatalogueItem
+    from grants.services.demo import CATALOGUE
+
+    wanted = {"ISO9001", "ISO14001", "HACCP", "5S", "KAIZEN", "KPI"}
+    items = [CatalogueItem(code=c, name=n, kind=k) for c, n, k in CATALOGUE if c in wanted]
+    db.session.add_all(items)
+    db.session.commit()
+    return items
+
+
+@pytest.fixture
+def world(db, make_year, make_user, catalogue):
+    """A 2026 year (800 M, 50 % capped at 50 M per item), one user per staff role and an
+    applicant with its organisation."""
+    from grants.models import SupportRule
+
+    year = make_year(budget_vnd=800_000_000)
+    for item in catalogue:
+        year.rules.append(SupportRule(catalogue_item=item, share_percent=50,
+                                      cap_vnd=50_000_000))
+    db.session.commit()
+    people = {role: make_user(role) for role in Role if role != Role.APPLICANT}
+    applicant = make_user(Role.APPLICANT)
+    return {"year": year, "applicant": applicant, "org": applicant.organisation, **people}

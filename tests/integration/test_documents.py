@@ -15,7 +15,9 @@ from grants.domain.workflow import Status
 from grants.models.enums import DocumentKind
 from grants.services import documents
 from grants.services import dossiers as svc
-from tests.integration.test_lifecycle import _act, _draft, _to_reviewed, catalogue, world  # noqa: F401
+from tests.walk import act as _act
+from tests.walk import draft as _draft
+from tests.walk import to_reviewed as _to_reviewed
 
 
 def _text(pdf: bytes) -> str:

@@ -8,73 +8,11 @@ from grants.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
 from grants.domain.roles import Role
 from grants.domain.workflow import ActionNotPermitted, InvalidTransition, Status
 from grants.services import dossiers as svc
-from grants.services.dossiers import ChecklistLine, ItemInput
-
-
-@pytest.fixture
-def catalogue(db):
-    from grants.models import CatalogueItem
-    from grants.services.demo import CATALOGUE
-
-    wanted = {"ISO9001", "ISO14001", "HACCP", "5S", "KAIZEN", "KPI"}
-    items = [CatalogueItem(code=c, name=n, kind=k) for c, n, k in CATALOGUE if c in wanted]
-    db.session.add_all(items)
-    db.session.commit()
-    return items
-
-
-@pytest.fixture
-def world(db, make_year, make_user, catalogue):
-    from grants.models import SupportRule
-
-    year = make_year(budget_vnd=800_000_000)
-    for item in catalogue:
-        year.rules.append(SupportRule(catalogue_item=item, share_percent=50,
-                                      cap_vnd=50_000_000))
-    db.session.commit()
-    people = {role: make_user(role) for role in Role if role != Role.APPLICANT}
-    applicant = make_user(Role.APPLICANT)
-    return {"year": year, "applicant": applicant, "org": applicant.organisation, **people}
-
-
-def _act(db, fn, *args, **kw):
-    try:
-        result = fn(*args, **kw)
-        db.session.commit()
-        return result
-    except Exception:
-        db.session.rollback()
-        raise
-
-
-def _draft(db, w, items=None, channel="counter"):
-    default = ItemInput("ISO9001", 120_000_000, 50_000_000, "Chứng chỉ số 123")
-    items = items if items is not None else [default,
-                      ItemInput("5S", 40_000_000, 20_000_000)]
-    actor = w["applicant"] if channel == "online" else w[Role.CLERK]
-    return _act(db, svc.create_draft, w["org"], w["year"], actor=actor, items=items,
-                channel=channel)
-
-
-def _full_checklist(dossier, kind="certified_copy"):
-    return [ChecklistLine(c.id, True, kind) for c in dossier.program_year.checklist]
-
-
-def _to_reviewed(db, w, dossier):
-    clerk, head, appraiser = w[Role.CLERK], w[Role.HEAD], w[Role.APPRAISER]
-    if dossier.state == Status.DRAFT:
-        _act(db, svc.submit, dossier, actor=clerk)
-    _act(db, svc.receive, dossier, actor=clerk, lines=_full_checklist(dossier),
-         received_at=datetime(2026, 3, 2, 2, 0))  # 09:00 local
-    _act(db, svc.assign, dossier, actor=head, appraiser=appraiser)
-    _act(db, svc.record_visit, dossier, actor=appraiser, visited_at=datetime(2026, 3, 5, 9, 0),
-         place="Nhà máy, KCN Quế Võ", team="Phạm Thị Dung - Chuyên viên",
-         findings="Đã áp dụng hiệu quả.")
-    eligible = {i.id: i.consulting_cost_vnd for i in dossier.items}
-    _act(db, svc.appraise, dossier, actor=appraiser, documents_ok=True, documents_note=None,
-         eligible_costs=eligible, recommendation="support", reasons=[], conclusion="Đủ điều kiện")
-    _act(db, svc.review, dossier, actor=head, note="Đồng ý")
-    return dossier
+from grants.services.dossiers import ItemInput
+from tests.walk import act as _act
+from tests.walk import draft as _draft
+from tests.walk import full_checklist as _full_checklist
+from tests.walk import to_reviewed as _to_reviewed
 
 
 def _history(db, dossier):

@@ -13,7 +13,10 @@ from grants.domain.roles import Role
 from grants.domain.workflow import Action, Status
 from grants.services import dossiers as svc
 from grants.services import worklists
-from tests.integration.test_lifecycle import _act, _draft, _full_checklist, _to_reviewed
+from tests.walk import act as _act
+from tests.walk import draft as _draft
+from tests.walk import full_checklist as _full_checklist
+from tests.walk import to_reviewed as _to_reviewed
 
 
 @pytest.fixture
