@@ -59,8 +59,9 @@ def api_token_command(email, label):
 
 
 @click.command("seed-demo")
-@click.option("--dossiers", "n_dossiers", default=0, type=click.IntRange(min=0),
-              help="Thêm N hồ sơ mẫu trải đều mọi trạng thái (cho đo hiệu năng).")
+@click.option("--dossiers", "n_dossiers", default=None, type=click.IntRange(min=0),
+              help="Thêm N hồ sơ mẫu trải đều mọi trạng thái (mặc định: 150 ở lần nạp "
+                   "đầu, 0 ở các lần sau).")
 @click.option("--seed", default=43, type=int, help="Hạt giống ngẫu nhiên.")
 @with_appcontext
 def seed_demo_command(n_dossiers, seed):
@@ -70,6 +71,8 @@ def seed_demo_command(n_dossiers, seed):
     with atomic():
         created = demo.seed_base()
     click.echo("Đã nạp dữ liệu mẫu." if created else "Dữ liệu mẫu đã có; không thêm gì.")
+    if n_dossiers is None:  # a first start gets a believable year; later starts add nothing
+        n_dossiers = demo.FIRST_RUN_DOSSIERS if created else 0
     if n_dossiers:
         from grants.extensions import db
 

@@ -26,6 +26,11 @@ def _subtitle(year: int | None, extra: str | None = None) -> str:
     return f"{text}. {extra}" if extra else text
 
 
+def _share(part: int, whole: int) -> float | None:
+    """Exact percentage for a "percent" column (Excel rounds only for display)."""
+    return part * 100 / whole if whole else None
+
+
 def days_text(value: float | None) -> str | None:
     """Working days the Vietnamese way, at most two decimals: 0.5 -> "0,5", 10.0 -> "10"."""
     if value is None:
@@ -52,8 +57,7 @@ def budget_execution_xlsx(report, *, exported_at: datetime | None = None) -> byt
         ("Còn lại (chưa cam kết)", report.remaining_vnd),
         ("Đã cam kết nhưng chưa giải ngân", report.unpaid_committed_vnd),
     ]
-    summary_rows = [{"label": label, "vnd": value,
-                     "share": value * 100 / budget if budget else None}
+    summary_rows = [{"label": label, "vnd": value, "share": _share(value, budget)}
                     for label, value in summary]
     month_rows: list[dict[str, Any]] = [
         {"month": m.label, "committed": m.committed_vnd, "disbursed": m.disbursed_vnd,
@@ -191,9 +195,9 @@ def processing_xlsx(report, overdue: Iterable, *, exported_at: datetime | None =
     summary = [
         {"label": "Hồ sơ đã giải quyết (đã có quyết định)", "count": t.finished},
         {"label": "Trong đó: giải quyết đúng hạn", "count": t.on_time,
-         "share": t.rate_percent},
+         "share": _share(t.on_time, t.judged)},
         {"label": "Trong đó: giải quyết quá hạn", "count": t.late,
-         "share": (100 - t.rate_percent) if t.rate_percent is not None else None},
+         "share": _share(t.late, t.judged)},
         {"label": "Trong đó: không xác định được hạn (dữ liệu cũ)", "count": t.without_due},
         {"label": "Hồ sơ đang giải quyết", "count": report.in_process},
         {"label": "Trong đó: đã quá hạn", "count": report.overdue},
@@ -240,9 +244,9 @@ def year_over_year_xlsx(rows: Sequence, *, exported_at: datetime | None = None) 
     title = "SO SÁNH KẾT QUẢ HỖ TRỢ QUA CÁC NĂM"
     span = f"Từ năm {min(years)} đến năm {max(years)}" if years else None
     data = [{"year": str(r.year), "budget": r.budget_vnd, "committed": r.committed_vnd,
-             "committed_share": r.committed_percent, "disbursed": r.disbursed_vnd,
-             "dossiers": r.dossiers, "items": r.approved_items, "finished": r.finished,
-             "on_time": r.on_time_percent} for r in rows]
+             "committed_share": _share(r.committed_vnd, r.budget_vnd),
+             "disbursed": r.disbursed_vnd, "dossiers": r.dossiers, "items": r.approved_items,
+             "finished": r.finished, "on_time": _share(r.on_time, r.judged)} for r in rows]
     return to_xlsx_bytes([Sheet("Qua các năm", title, [
         Column("Năm", "year", "text", 8),
         Column("Kinh phí được giao (đồng)", "budget", "vnd", 20),

@@ -22,6 +22,7 @@ from grants.models.enums import Authority
 from grants.models.program import MINUTES_PER_DAY
 from grants.services import audit
 
+FIRST_RUN_DOSSIERS = 150
 DEMO_PASSWORD = "demo12345"  # noqa: S105 - documented demo accounts
 
 CATALOGUE = [

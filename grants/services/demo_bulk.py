@@ -610,7 +610,11 @@ class _Generator:
                                          cap_vnd=cap, requested_vnd=requested)
                 total += line[4]
         if outcome is Outcome.APPROVED and special_reason is None:
-            if not year.growable and total > year.budget - year.committed - year.pending_commit:
+            # The current year keeps 40 % of its budget free, so the demo's leaders can still
+            # approve the dossiers waiting in their queues.
+            reserve = year.budget * 2 // 5 if year is self.current else 0
+            free = year.budget - reserve - year.committed - year.pending_commit
+            if not year.growable and total > free:
                 special_reason = REASON_BUDGET
         if special_reason is not None:
             outcome = Outcome.REJECTED

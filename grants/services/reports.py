@@ -128,7 +128,7 @@ _CACHE_LOCK = threading.Lock()
 _CACHE_SIZE = 64
 
 
-def _data_stamp() -> tuple:
+def data_stamp() -> tuple:
     """Ids that move whenever report data changes: every change of state or money writes an
     audit event (SPEC §4), and new dossiers, items, ledger entries and years get new ids. Each
     max() is read from the primary-key index, so this costs a few index probes."""
@@ -151,7 +151,7 @@ def _memoised(name: str, args: tuple, compute: Callable[[], T]) -> T:
     seconds = current_app.config.get("REPORT_CACHE_SECONDS", 60)
     if not seconds:
         return compute()
-    key = (str(db.engine.url), name, args, _data_stamp())
+    key = (str(db.engine.url), name, args, data_stamp())
     now = time.monotonic()
     with _CACHE_LOCK:
         hit = _CACHE.get(key)

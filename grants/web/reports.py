@@ -84,13 +84,19 @@ def _xlsx(data: bytes, name: str):
     return send_file(BytesIO(data), mimetype=XLSX, as_attachment=True, download_name=name)
 
 
-def _svg_response(svg: bytes):
-    response = make_response(svg)
-    response.headers["Content-Type"] = "image/svg+xml"
-    response.headers["Content-Security-Policy"] = SVG_CSP
+def _svg_response(key: str, render):
+    """The chart ``render()`` draws, or 304 when the browser holds it already: the ETag names
+    the chart and the data stamp, so it is checked before anything is drawn."""
+    etag = hashlib.sha256(f"{key}|{svc.data_stamp()}".encode()).hexdigest()[:32]
+    if request.if_none_match.contains(etag):
+        response = make_response("", 304)
+    else:
+        response = make_response(render())
+        response.headers["Content-Type"] = "image/svg+xml"
+        response.headers["Content-Security-Policy"] = SVG_CSP
     response.headers["Cache-Control"] = "private, no-cache"
-    response.set_etag(hashlib.sha256(svg).hexdigest()[:32])
-    return response.make_conditional(request)
+    response.set_etag(etag)
+    return response
 
 
 # --- Pages ---------------------------------------------------------------------------------------
@@ -311,24 +317,27 @@ CHART_BUILDERS = {
 
 @bp.get(f"/<int:year>/charts/<any({', '.join(map(repr, CHARTS))}):name>.svg")
 def chart(year: int, name: str):
-    return _svg_response(CHART_BUILDERS[name](svc.report_year(year)))
+    row = svc.report_year(year)
+    return _svg_response(f"{year}/{name}", lambda: CHART_BUILDERS[name](row))
 
 
 @bp.get("/years/charts/<any('money', 'on-time'):name>.svg")
 def years_chart(name: str):
+    return _svg_response(f"years/{name}", lambda: _years_chart(name))
+
+
+def _years_chart(name: str) -> bytes:
     rows = svc.year_over_year()
     labels = tuple(str(r.year) for r in rows)
     if name == "money":
-        svg = _bars("Kinh phí qua các năm", labels,
-                    (("Được giao", tuple(r.budget_vnd for r in rows)),
-                     ("Đã cam kết", tuple(r.committed_vnd for r in rows)),
-                     ("Đã giải ngân", tuple(r.disbursed_vnd for r in rows))),
-                    unit="triệu đồng", money=True, horizontal=False)
-    else:
-        svg = _bars("Tỷ lệ hồ sơ giải quyết đúng hạn qua các năm (%)", labels,
-                    (("Đúng hạn (%)", tuple(r.on_time_percent or 0 for r in rows)),),
-                    unit="%", decimal=True, horizontal=False)
-    return _svg_response(svg)
+        return _bars("Kinh phí qua các năm", labels,
+                     (("Được giao", tuple(r.budget_vnd for r in rows)),
+                      ("Đã cam kết", tuple(r.committed_vnd for r in rows)),
+                      ("Đã giải ngân", tuple(r.disbursed_vnd for r in rows))),
+                     unit="triệu đồng", money=True, horizontal=False)
+    return _bars("Tỷ lệ hồ sơ giải quyết đúng hạn qua các năm (%)", labels,
+                 (("Đúng hạn (%)", tuple(r.on_time_percent or 0 for r in rows)),),
+                 unit="%", decimal=True, horizontal=False)
 
 
 # --- Legacy import (admin) -----------------------------------------------------------------------
