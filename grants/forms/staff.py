@@ -262,7 +262,7 @@ class AppraiseForm(VersionedForm):
                                validators=[Optional()])
 
 
-def appraise_form(items, reasons, **kw) -> AppraiseForm:
+def appraise_form(items, reason_rows, **kw) -> AppraiseForm:
     class _Form(AppraiseForm):
         pass
 
@@ -270,7 +270,7 @@ def appraise_form(items, reasons, **kw) -> AppraiseForm:
         setattr(_Form, f"eligible_{item.id}", VndAmountField(
             "Chi phí hợp lệ (đồng)", validators=[InputRequired(REQUIRED)]))
     form = _Form(**kw)
-    form.reasons.choices = _reason_choices(reasons)
+    form.reasons.choices = _reason_choices(reason_rows)
     return form
 
 
@@ -305,7 +305,11 @@ class RejectForm(VersionedForm):
                                validators=[Optional()])
 
 
-def reject_form(reasons, **kw) -> RejectForm:
+def reject_form(reason_rows, **kw) -> RejectForm:
     form = RejectForm(**kw)
-    form.reasons.choices = _reason_choices(reasons)
+    form.reasons.choices = _reason_choices(reason_rows)
     return form
+
+
+class IssueForm(VersionedForm):
+    """The records clerk confirms numbering and issuing the outgoing document."""

@@ -321,6 +321,7 @@ def receive(dossier: Dossier, *, actor: User, lines: list[ChecklistLine] | None 
     """Receive a complete dossier: start the working-day clock (15:00 rule); returns warnings
     (e.g. earlier support for the same item, flagged here and blocked at approval)."""
     _check_object(dossier, actor)
+    _check_version(dossier, expected_version)  # before writing anything: writes bump it
     if lines is not None:
         missing = record_checklist(dossier, lines, actor=actor)
     else:
@@ -333,7 +334,7 @@ def receive(dossier: Dossier, *, actor: User, lines: list[ChecklistLine] | None 
     dossier.received_at = received_at or utcnow()
     clock.start_clock(dossier, dossier.received_at)
     warnings = support_warnings(dossier)
-    transition(dossier, Action.RECEIVE, actor, expected_version=expected_version,
+    transition(dossier, Action.RECEIVE, actor,
                details={"due_at": dossier.due_at, "warnings": warnings})
     _issue(dossier, DocumentKind.RECEIPT, actor)
     return warnings

@@ -140,7 +140,7 @@ def data_stamp() -> tuple:
         select(func.max(ProgramYear.id)).scalar_subquery())).one())
 
 
-def _memoised(name: str, args: tuple, compute: Callable[[], T]) -> T:
+def memoised(name: str, args: tuple, compute: Callable[[], T]) -> T:
     """``compute()``, reused while the data stamp is unchanged and for at most
     ``REPORT_CACHE_SECONDS`` (app config, default 60; 0 turns the memo off).
 
@@ -293,7 +293,7 @@ def _live_approval():
 
 def target_report(year: ProgramYear) -> TargetReport:
     """Approved items against the target range, by catalogue kind and item."""
-    return _memoised("target", (year.id,), lambda: _target_report(year))
+    return memoised("target", (year.id,), lambda: _target_report(year))
 
 
 def _target_report(year: ProgramYear) -> TargetReport:
@@ -381,7 +381,7 @@ def demand_summary(year: ProgramYear) -> DemandSummary:
     grouped by (commune, type) for the dossier counts. An item occurs at most once per dossier
     (unique constraint), so per catalogue item the dossier count is the item count.
     """
-    return _memoised("demand", (year.id,), lambda: _demand_summary(year))
+    return memoised("demand", (year.id,), lambda: _demand_summary(year))
 
 
 def _demand_summary(year: ProgramYear) -> DemandSummary:
@@ -681,12 +681,14 @@ def processing_report(year: ProgramYear, *, page: int | None = 1,
     """On-time rate, overdue dossiers (one page of them unless ``page`` is None) and step times
     of the year. The overdue figures are always read live (they move with the clock)."""
     now = now or utcnow()
-    summary = _memoised("processing", (year.id,), lambda: _processing_summary(year))
+    summary = memoised("processing", (year.id,), lambda: _processing_summary(year))
     report = ProcessingReport(year.year, year.statutory_days, summary.on_time,
-                              summary.in_process, overdue_count(year.id, now), summary.steps,
-                              summary.officers)
-    if page is not None:
+                              summary.in_process, 0, summary.steps, summary.officers)
+    if page is None:
+        report.overdue = overdue_count(year.id, now)
+    else:
         report.overdue_page, report.overdue_rows = overdue_dossiers(year, page=page, now=now)
+        report.overdue = report.overdue_page.total or 0
     return report
 
 
@@ -717,7 +719,7 @@ class YearRow:
 def year_over_year() -> tuple[YearRow, ...]:
     """One row per program year, oldest first: budget, committed, disbursed, filed dossiers
     (drafts and withdrawn left out), approved items and the on-time rate."""
-    return _memoised("years", (), _year_over_year)
+    return memoised("years", (), _year_over_year)
 
 
 def _year_over_year() -> tuple[YearRow, ...]:

@@ -91,12 +91,13 @@ def queue(statuses: Iterable[Status | str] | None = None, *, year_id: int | None
           order: str = "deadline", now: datetime | None = None) -> SelectPagination:
     """A page of dossiers in ``statuses`` (None: every state but draft), oldest deadline first.
 
-    Filters: program year, one state (ignored results if it is outside ``statuses``), the
+    Filters: program year, one state (no rows if it is outside ``statuses``), the
     organisation's commune, a catalogue item code, free text (dossier code, organisation name or
-    tax code) and assignee. Order "deadline": step deadline, then dossier due date (both NULLS
-    LAST), then filing time; order "newest": newest dossier first (walks the primary key, so a
-    register page stays cheap however many dossiers there are). Each item is a ``QueueRow`` whose ``step_late``/``late`` say whether the step
-    deadline / due date is before ``now`` (UTC; default: now). Never raises for odd filters.
+    tax code prefix; LIKE wildcards are literal) and assignee. Order "deadline": step deadline,
+    then dossier due date (both NULLS LAST), then filing time; order "newest": newest dossier
+    first (walks the primary key, so a register page stays cheap however many dossiers there
+    are). Each item is a ``QueueRow`` whose ``step_late``/``late`` say whether the step deadline
+    / due date is before ``now`` (UTC; default: now). Never raises for odd filters.
     """
     now = now or utcnow()
     allowed = [Status(s).value for s in (statuses if statuses is not None else REGISTER_STATES)]

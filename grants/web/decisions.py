@@ -42,9 +42,18 @@ def _decide_page(dossier, *, approve=None, reject=None, rework=None, status=200)
         actions=allowed_actions(dossier.status, current_user.roles),
         approve_form=approve or approve_form(dossier.items, earlier, formdata=None,
                                              expected_version=version),
-        reject_form=reject or reject_form(reasons, formdata=None, expected_version=version),
+        reject_form=reject or _prefilled_reject_form(reasons, appraisal, version),
         rework_form=rework or ReworkForm(formdata=None, expected_version=version),
     ), status
+
+
+def _prefilled_reject_form(reasons, appraisal, version):
+    """The reject form starts from the appraiser's reasons (catalogue ones ticked, others typed)."""
+    given = worklists.reasons_of(appraisal)
+    ids = {r.text: str(r.id) for r in reasons}
+    return reject_form(reasons, formdata=None, expected_version=version,
+                       reasons=[ids[t] for t in given if t in ids],
+                       other_reasons="\n".join(t for t in given if t not in ids))
 
 
 @bp.get("/<int:dossier_id>")

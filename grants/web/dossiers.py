@@ -2,22 +2,22 @@
 action view shares: version check, workflow guard, one transaction per action, errors on forms."""
 
 from io import BytesIO
-from pathlib import Path
 
 from flask import (
     Blueprint,
     abort,
     current_app,
     flash,
+    g,
     redirect,
     render_template,
     request,
     send_file,
-    send_from_directory,
     url_for,
 )
 from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
+from werkzeug.routing import BuildError
 from wtforms.fields import FieldList, FormField
 
 from grants.db import atomic
@@ -38,7 +38,7 @@ from grants.models import Attachment, Document
 from grants.models.enums import Channel, CopyKind, Recommendation
 from grants.permissions import dossier_or_404, role_required
 from grants.services import dossiers as svc
-from grants.services import worklists
+from grants.services import uploads, worklists
 
 bp = Blueprint("dossiers", __name__, url_prefix="/dossiers")
 bp.before_request(role_required(*STAFF_ROLES))
@@ -77,21 +77,41 @@ def action_links(dossier, user) -> list[tuple[Action, str]]:
         if action in APPRAISER_ACTIONS and dossier.assignee_id != user.id:
             continue
         for endpoint, anchor, role in ACTION_PAGES.get(action, ()):
-            if role in user.roles and endpoint in current_app.view_functions:
-                links.append((action, url_for(endpoint, dossier_id=dossier.id,
-                                              _anchor=anchor)))
+            url = optional_url(endpoint, dossier_id=dossier.id, _anchor=anchor)
+            if role in user.roles and url:
+                links.append((action, url))
                 break
     return links
+
+
+@bp.app_template_global()
+def optional_url(endpoint: str, **values) -> str | None:
+    """The URL of ``endpoint`` if the app has it (another team's page may not exist yet)."""
+    if endpoint not in current_app.view_functions:
+        return None
+    try:
+        return url_for(endpoint, **values)
+    except BuildError:
+        return None
 
 
 def back_to(dossier_id: int):
     return redirect(url_for("dossiers.show", dossier_id=dossier_id))
 
 
+def _posted_version() -> int | None:
+    value = (request.form.get("expected_version") or "").strip()
+    return int(value) if value.isdigit() else None
+
+
 def guard(dossier, action: Action):
     """None if ``action`` is possible now for the current user; otherwise a redirect to the
-    dossier page with the reason flashed (illegal from this state), or 403 (wrong role or
-    another appraiser's dossier)."""
+    dossier page with the reason flashed (a posted form made from an older version of the
+    dossier, or an action illegal from this state), or 403 (wrong role, or another
+    appraiser's dossier)."""
+    if request.method == "POST" and _posted_version() != dossier.version:
+        flash(STALE_MESSAGE, "warning")
+        return back_to(dossier.id)
     try:
         next_status(dossier.status, action, current_user.roles)
     except ActionNotPermitted:
@@ -222,12 +242,11 @@ def attachment(dossier_id: int, attachment_id: int):
     row = db.get_or_404(Attachment, attachment_id)
     if row.dossier_id != dossier.id or row.is_removed:
         abort(404)
-    folder = Path(current_app.config["UPLOAD_DIR"])
-    if not (folder / row.stored_name).is_file():
-        abort(404)
-    return send_from_directory(folder, row.stored_name, mimetype=row.content_type,
-                               as_attachment=request.args.get("download") == "1",
-                               download_name=row.original_name, max_age=0)
+    path = uploads.open_attachment(row, current_app.config["UPLOAD_DIR"])  # NotFound → 404
+    g.no_store = True
+    return send_file(path, mimetype=row.content_type,
+                     as_attachment=request.args.get("download") == "1",
+                     download_name=row.original_name, max_age=0)
 
 
 @bp.get("/<int:dossier_id>/documents/<int:document_id>")
@@ -236,6 +255,7 @@ def document(dossier_id: int, document_id: int):
     row = db.get_or_404(Document, document_id)
     if row.dossier_id != dossier.id:
         abort(404)
+    g.no_store = True
     name = f"{dossier.code}-{row.kind}{'-' + str(row.number) if row.number else ''}.pdf"
     return send_file(BytesIO(row.pdf), mimetype="application/pdf", download_name=name,
                      as_attachment=request.args.get("download") == "1", max_age=0)

@@ -283,6 +283,9 @@ def test_rejected_dossier_walks_every_staff_page(client, db, login, world):
     login(w[Role.LEADER])
     page = text(client.get(f"/decisions/{dossier.id}"))
     assert reasons[0].text in page and "Hoá đơn không khớp hợp đồng" in page
+    # The reject form starts from the appraiser's reasons.
+    assert re.search(rf'<input checked[^>]*name="reasons"[^>]*value="{reasons[3].id}"', page)
+    assert "Hoá đơn không khớp hợp đồng</textarea>" in page
     empty = client.post(f"/decisions/{dossier.id}/reject",
                         data={"expected_version": dossier.version})
     assert empty.status_code == 422 and "phải nêu rõ lý do" in text(empty)
@@ -677,9 +680,10 @@ def test_attachments_and_documents_are_served_to_staff_only(client, db, login, w
     folder = Path(app.config["UPLOAD_DIR"])
     folder.mkdir(parents=True, exist_ok=True)
     body = b"%PDF-1.4 tep dinh kem"
-    (folder / "a1b2c3.pdf").write_bytes(body)
+    STORED = "0123456789abcdef0123456789abcdef.pdf"  # noqa: N806
+    (folder / STORED).write_bytes(body)
     attachment = Attachment(dossier_id=dossier.id, original_name="Hoá đơn.pdf",
-                            stored_name="a1b2c3.pdf", content_type="application/pdf",
+                            stored_name=STORED, content_type="application/pdf",
                             size_bytes=len(body), sha256=hashlib.sha256(body).hexdigest())
     pdf = b"%PDF-1.7 quyet dinh"
     document = Document(dossier_id=dossier.id, kind="support_decision", year=2026, number=12,
@@ -714,3 +718,16 @@ def test_pages_have_no_inline_scripts_or_styles(client, db, login, world):
                 "/dossiers/"):
         page = text(client.get(url))
         assert "<script>" not in page and " style=" not in page, url
+
+
+def test_records_queue_links_to_the_issuing_page(app, client, db, login, world):
+    w = world
+    dossier = _to_reviewed(db, w, _draft(db, w))
+    _act(db, svc.approve, dossier, actor=w[Role.LEADER])
+    with app.test_request_context():
+        from flask import url_for
+
+        url = url_for("records.issue", dossier_id=dossier.id)
+    login(w[Role.RECORDS])
+    assert f'href="{url}"' in text(client.get("/records/"))
+    assert "Vào số, ban hành văn bản</a>" in text(client.get(f"/dossiers/{dossier.id}"))

@@ -1,0 +1,293 @@
+"""Scale benchmark: report pages, the budget dashboard, a register list and the register export.
+
+One command, from the repository root:
+
+    .venv/bin/python tests/bench/run_reports_bench.py
+
+On PostgreSQL instead of SQLite, give a server URL (databases grants_bench_<N> are created on it):
+
+    GRANTS_BENCH_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/postgres \\
+        .venv/bin/python tests/bench/run_reports_bench.py
+
+For each size (default 1,000 and 100,000 dossiers) it seeds a scratch database with
+``flask --app grants db upgrade`` and ``flask --app grants seed-demo --dossiers N`` (SQLite files
+under /tmp/grants-bench; an existing database that already holds the dossiers is reused unless
+``--reseed``), then measures server time with the Flask test client, logged in as the demo
+leader: every page is requested twice to warm up, then ``--repeat`` times (median, p95 and the
+median CPU time of this process, which includes SQLite's work but not PostgreSQL's). Report
+pages are measured twice: with the report memo off (``REPORT_CACHE_SECONDS = 0``: every request
+computes every figure) and on (the default: figures reused until the data changes). The full
+register export (all years) runs in a subprocess that reports its wall time, CPU time and peak
+memory (``ru_maxrss``). The result is a markdown table on stdout.
+
+Targets (issue 6): each report page and the dashboard median ≤ 150 ms; the dashboard at 100,000
+dossiers ≤ 3 × its time at 1,000; the list page median ≤ 80 ms; the export of 100,000 dossiers
+≤ 20 s and ≤ 1 GiB.
+
+This is a script, not a test: pytest does not collect it (no ``test_`` prefix, no test
+functions), and it imports the app only when run.
+"""
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+FLASK = [sys.executable, "-m", "flask", "--app", "grants"]
+LEADER = ("lanhdao@demo.vn", "demo12345")
+TARGETS = {"report": 150, "dashboard": 150, "list": 80}
+
+
+def _env(url: str) -> dict:
+    return {**os.environ, "GRANTS_DATABASE_URL": url, "PYTHONPATH": str(ROOT),
+            "GRANTS_RATELIMIT_ENABLED": "false"}
+
+
+def _pg_database(base: str, size: int, reseed: bool) -> tuple[str, bool]:
+    """URL of the scratch database for ``size`` on the server of ``base``; True if created."""
+    from sqlalchemy import create_engine, make_url, text
+
+    url = make_url(base)
+    name = f"grants_bench_{size}"
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        exists = conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name})
+        if exists and reseed:
+            conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+            exists = False
+        if not exists:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return url.set(database=name).render_as_string(hide_password=False), not exists
+
+
+def _dossier_count(url: str) -> int:
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            return conn.scalar(text("SELECT count(*) FROM dossiers")) or 0
+    except Exception:  # noqa: BLE001 - no schema yet
+        return 0
+    finally:
+        engine.dispose()
+
+
+def prepare(size: int, args) -> str:
+    """A database holding the demo data plus ``size`` generated dossiers; returns its URL."""
+    base = os.environ.get("GRANTS_BENCH_DATABASE_URL")
+    if base:
+        url, _created = _pg_database(base, size, args.reseed)
+    else:
+        workdir = Path(args.workdir)
+        workdir.mkdir(parents=True, exist_ok=True)
+        path = workdir / f"bench-{size}.sqlite"
+        if args.reseed and path.exists():
+            path.unlink()
+        url = f"sqlite:///{path}"
+    if _dossier_count(url) >= size:
+        print(f"… reusing {url} ({_dossier_count(url)} dossiers)", file=sys.stderr)
+        return url
+    started = time.perf_counter()
+    subprocess.run([*FLASK, "db", "upgrade"], env=_env(url), cwd=ROOT, check=True,
+                   capture_output=True)
+    subprocess.run([*FLASK, "seed-demo", "--dossiers", str(size)], env=_env(url), cwd=ROOT,
+                   check=True)
+    print(f"… seeded {size} dossiers into {url} in {time.perf_counter() - started:.0f} s",
+          file=sys.stderr)
+    return url
+
+
+def _app(url: str):
+    sys.path.insert(0, str(ROOT))
+    from config import DevelopmentConfig
+    from grants.app import create_app
+
+    class BenchConfig(DevelopmentConfig):
+        SQLALCHEMY_DATABASE_URI = url
+        WTF_CSRF_ENABLED = False
+        RATELIMIT_ENABLED = False
+
+    return create_app(BenchConfig)
+
+
+def _measure(client, url: str, repeat: int) -> dict:
+    for _ in range(2):
+        response = client.get(url)
+        assert response.status_code == 200, (url, response.status_code)
+        response.close()
+    walls, cpus = [], []
+    for _ in range(repeat):
+        wall, cpu = time.perf_counter(), time.process_time()
+        response = client.get(url)
+        _ = response.data
+        walls.append((time.perf_counter() - wall) * 1000)
+        cpus.append((time.process_time() - cpu) * 1000)
+        response.close()
+    walls.sort()
+    return {"median": statistics.median(walls),
+            "p95": walls[min(len(walls) - 1, round(0.95 * (len(walls) - 1)))],
+            "cpu": statistics.median(cpus)}
+
+
+def measure_pages(url: str, repeat: int) -> dict[str, dict]:
+    app = _app(url)
+    from sqlalchemy import func, select
+
+    from grants.extensions import db
+    from grants.models import Dossier, ProgramYear
+
+    with app.app_context():
+        year, year_id = db.session.execute(
+            select(ProgramYear.year, ProgramYear.id)
+            .join(Dossier, Dossier.program_year_id == ProgramYear.id)
+            .group_by(ProgramYear.year, ProgramYear.id)
+            .order_by(func.count(Dossier.id).desc()).limit(1)).one()
+    client = app.test_client()
+    response = client.post("/auth/login", data={"email": LEADER[0], "password": LEADER[1]})
+    assert response.status_code == 302, "demo leader cannot log in"
+    pages = {
+        "report: budget execution": ("report", f"/reports/{year}/budget"),
+        "report: target progress": ("report", f"/reports/{year}/targets"),
+        "report: demand summary": ("report", f"/reports/{year}/demand"),
+        "report: processing": ("report", f"/reports/{year}/processing"),
+        "report: year over year": ("report", "/reports/years"),
+        "budget dashboard": ("dashboard", f"/budget/?year={year}"),
+        "register list (filtered, page 2)": (
+            "list", f"/dossiers/?year={year_id}&status=assigned&page=2"),
+        "register list (all, page 1)": ("list", "/dossiers/"),
+    }
+    results: dict[str, dict] = {}
+    for memo in (0, 60):
+        app.config["REPORT_CACHE_SECONDS"] = memo
+        for name, (kind, path) in pages.items():
+            if memo and kind != "report":
+                continue
+            label = f"{name} (memo on)" if memo else name
+            results[label] = {"kind": kind, "url": path, **_measure(client, path, repeat)}
+    app.config["REPORT_CACHE_SECONDS"] = 60
+    for name in ("months", "demand items"):
+        path = (f"/reports/{year}/charts/months.svg" if name == "months"
+                else f"/reports/{year}/charts/items.svg")
+        results[f"chart: {name} (SVG, no browser cache)"] = {
+            "kind": "chart", "url": path, **_measure(client, path, max(5, repeat // 3))}
+    results["_year"] = {"year": year}
+    return results
+
+
+EXPORT = """
+import json, resource, sys, tempfile, time
+sys.path.insert(0, {root!r})
+from config import DevelopmentConfig
+from grants.app import create_app
+class C(DevelopmentConfig):
+    SQLALCHEMY_DATABASE_URI = {url!r}
+app = create_app(C)
+with app.app_context():
+    from grants.exports.reports import write_register
+    from grants.services import reports
+    rows = 0
+    def counted():
+        global rows
+        for row in reports.register_rows(None):
+            rows += 1
+            yield row
+    wall = time.perf_counter()
+    with tempfile.TemporaryFile() as target:
+        write_register(counted(), target, year=None)
+        size = target.tell()
+    wall = time.perf_counter() - wall
+usage = resource.getrusage(resource.RUSAGE_SELF)
+print(json.dumps({{"seconds": wall, "cpu": usage.ru_utime + usage.ru_stime, "rows": rows,
+                  "bytes": size, "maxrss_mib": usage.ru_maxrss / 1024}}))
+"""
+
+
+def measure_export(url: str) -> dict:
+    out = subprocess.run([sys.executable, "-c", EXPORT.format(root=str(ROOT), url=url)],
+                         cwd=ROOT, check=True, capture_output=True, text=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def _machine() -> str:
+    cpu = "?"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    import sqlite3
+
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    return (f"{platform.node()}: {cpu}, {os.cpu_count()} CPUs, Python "
+            f"{platform.python_version()}, SQLite {sqlite3.sqlite_version}; load average "
+            f"{load} at the end")
+
+
+def _n(number: int) -> str:
+    return f"{number:,}".replace(",", ".")
+
+
+def report(results: dict[int, dict], exports: dict[int, dict], backend: str) -> str:
+    sizes = sorted(results)
+    names = [n for n in results[sizes[0]] if not n.startswith("_")]
+    head = "| page | target | " + " | ".join(
+        f"{_n(s)} dossiers: median / p95 / CPU (ms)" for s in sizes) + " | ok |"
+    lines = [f"### {backend}", "", head, "|" + "---|" * (len(sizes) + 3)]
+    for name in names:
+        kind = results[sizes[0]][name]["kind"]
+        target = TARGETS.get(kind)
+        cells, ok = [], True
+        for s in sizes:
+            r = results[s][name]
+            cells.append(f"{r['median']:.0f} / {r['p95']:.0f} / {r['cpu']:.0f}")
+            if target and r["median"] > target:
+                ok = False
+        verdict = ("✅" if ok else "❌") if target else "—"
+        lines.append(f"| {name} | {f'≤ {target} ms' if target else '—'} | "
+                     + " | ".join(cells) + f" | {verdict} |")
+    if len(sizes) > 1:
+        small, big = results[sizes[0]]["budget dashboard"], results[sizes[-1]]["budget dashboard"]
+        ratio = big["median"] / small["median"]
+        lines.append(f"| budget dashboard {_n(sizes[-1])} ÷ {_n(sizes[0])} | ≤ 3 × | "
+                     f"{ratio:.2f} × | | {'✅' if ratio <= 3 else '❌'} |")
+    for s in sizes:
+        e = exports[s]
+        ok = e["seconds"] <= 20 and e["maxrss_mib"] <= 1024
+        lines.append(f"| register export of {_n(e['rows'])} rows (all years, {_n(s)} seeded) | "
+                     f"≤ 20 s, ≤ 1 GiB | {e['seconds']:.1f} s wall, {e['cpu']:.1f} s CPU, "
+                     f"{e['maxrss_mib']:.0f} MiB peak, {e['bytes'] / 1e6:.1f} MB | | "
+                     f"{'✅' if ok else '❌'} |")
+    lines += ["", f"Measured on {_machine()}."]
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1_000, 100_000])
+    parser.add_argument("--repeat", type=int, default=30)
+    parser.add_argument("--workdir", default="/tmp/grants-bench")
+    parser.add_argument("--reseed", action="store_true")
+    parser.add_argument("--no-export", action="store_true")
+    args = parser.parse_args()
+    backend = "PostgreSQL" if os.environ.get("GRANTS_BENCH_DATABASE_URL") else "SQLite"
+    results, exports = {}, {}
+    for size in args.sizes:
+        url = prepare(size, args)
+        results[size] = measure_pages(url, args.repeat)
+        exports[size] = (measure_export(url) if not args.no_export else
+                         {"seconds": 0, "cpu": 0, "rows": 0, "bytes": 0, "maxrss_mib": 0})
+    print(report(results, exports, backend))
+
+
+if __name__ == "__main__":
+    main()
