@@ -23,6 +23,7 @@ from wtforms import (
 from wtforms.fields import FieldList, FormField
 from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional
 
+from grants.domain.organisations import OrgType
 from grants.forms.fields import VndAmountField, choices, strip_filter
 from grants.models.enums import Channel, CopyKind, Recommendation
 
@@ -313,3 +314,25 @@ def reject_form(reason_rows, **kw) -> RejectForm:
 
 class IssueForm(VersionedForm):
     """The records clerk confirms numbering and issuing the outgoing document."""
+
+
+class NewOrganisationForm(FlaskForm):
+    """An organisation registered at the desk before its paper dossier is taken in."""
+
+    name = StringField("Tên tổ chức", filters=[strip_filter],
+                       validators=[DataRequired(REQUIRED), Length(max=300)])
+    org_type = SelectField("Loại hình", choices=choices((t.value, t.label) for t in OrgType))
+    tax_code = StringField("Mã số thuế", filters=[strip_filter],
+                           validators=[DataRequired(REQUIRED), Length(max=16)],
+                           render_kw={"inputmode": "numeric"})
+    address = StringField("Địa chỉ", filters=[strip_filter], validators=[Optional(),
+                                                                          Length(max=500)])
+    commune = StringField("Xã/phường", filters=[strip_filter],
+                          validators=[DataRequired(REQUIRED), Length(max=120)])
+    representative = StringField("Người đại diện", filters=[strip_filter],
+                                 validators=[Optional(), Length(max=200)])
+    phone = StringField("Số điện thoại", filters=[strip_filter],
+                        validators=[Optional(), Length(max=30)])
+    email = StringField("Thư điện tử", filters=[strip_filter],
+                        validators=[Optional(), Length(max=254),
+                                    Email("Địa chỉ thư điện tử không hợp lệ.")])

@@ -12,6 +12,7 @@ from grants.domain.roles import Role
 from grants.domain.workflow import Action
 from grants.extensions import db
 from grants.forms.staff import (
+    NewOrganisationForm,
     RefuseForm,
     ResubmitForm,
     ReturnResultForm,
@@ -22,7 +23,7 @@ from grants.forms.staff import (
 from grants.models import ProgramYear
 from grants.permissions import dossier_or_404, role_required
 from grants.services import dossiers as svc
-from grants.services import worklists
+from grants.services import organisations, worklists
 from grants.services.dossiers import ChecklistLine, ItemInput
 from grants.web.dossiers import error_status, guard, place_error, render_list, run_action
 
@@ -54,16 +55,38 @@ def _find_organisation(form):
     organisation = worklists.organisation_by_tax_code(tax_code)
     if organisation is None:
         form.tax_code.errors = [*form.tax_code.errors,
-                                "Chưa có tổ chức nào với mã số thuế này trên hệ thống. Đề nghị "
-                                "tổ chức đăng ký tài khoản, hoặc liên hệ quản trị để tạo tổ "
-                                "chức trước khi nhận hồ sơ giấy."]
+                                "Chưa có tổ chức nào với mã số thuế này trên hệ thống. Hãy "
+                                "«Đăng ký tổ chức mới» trước khi nhận hồ sơ giấy."]
     return organisation
+
+
+@bp.route("/organisations/new", methods=["GET", "POST"])
+def new_organisation():
+    form = NewOrganisationForm(tax_code=request.args.get("tax_code", ""))
+    if form.validate_on_submit():
+        try:
+            with atomic():
+                org = organisations.create_organisation(
+                    actor=current_user, name=form.name.data, org_type=form.org_type.data,
+                    tax_code=form.tax_code.data, address=form.address.data,
+                    commune=form.commune.data, representative=form.representative.data,
+                    phone=form.phone.data, email=form.email.data)
+        except DomainError as err:
+            place_error(form, err)
+            return render_template("intake/new_organisation.html", form=form), 422
+        flash(f"Đã đăng ký tổ chức {org.name} (MST {org.tax_code}).", "success")
+        return redirect(url_for("intake.take_in", tax_code=org.tax_code))
+    status = 422 if form.is_submitted() else 200
+    return render_template("intake/new_organisation.html", form=form), status
 
 
 @bp.route("/take-in", methods=["GET", "POST"])
 def take_in():
     form = take_in_form(worklists.open_years(), worklists.catalogue_items(active_only=True))
     if request.method == "GET":
+        if request.args.get("tax_code"):
+            form.tax_code.data = request.args["tax_code"]
+            return _take_in_page(form, _find_organisation(form))
         return _take_in_page(form)
     if request.form.get("op") == "lookup":
         form.tax_code.validate(form)
