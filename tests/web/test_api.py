@@ -10,32 +10,6 @@ PDF_BYTES = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
 @pytest.fixture
-def catalogue(db):
-    from grants.models import CatalogueItem
-    from grants.services.demo import CATALOGUE
-
-    wanted = {"ISO9001", "ISO14001", "5S", "KAIZEN"}
-    items = [CatalogueItem(code=c, name=n, kind=k) for c, n, k in CATALOGUE if c in wanted]
-    db.session.add_all(items)
-    db.session.commit()
-    return items
-
-
-@pytest.fixture
-def world(db, make_year, make_user, catalogue):
-    from grants.models import SupportRule
-
-    year = make_year(budget_vnd=800_000_000)
-    for item in catalogue:
-        year.rules.append(SupportRule(catalogue_item=item, share_percent=50,
-                                      cap_vnd=50_000_000))
-    db.session.commit()
-    people = {role: make_user(role) for role in Role if role != Role.APPLICANT}
-    applicant = make_user(Role.APPLICANT)
-    return {"year": year, "applicant": applicant, "org": applicant.organisation, **people}
-
-
-@pytest.fixture
 def token_for(db):
     from grants.services import accounts
 

@@ -19,26 +19,6 @@ from tests.walk import full_checklist as _full_checklist
 from tests.walk import to_reviewed as _to_reviewed
 
 
-@pytest.fixture
-def world(db, make_year, make_user, make_org):
-    from grants.models import CatalogueItem, SupportRule
-
-    items = [CatalogueItem(code="ISO9001", name="Hệ thống quản lý chất lượng ISO 9001",
-                           kind="standard"),
-             CatalogueItem(code="5S", name="Công cụ cải tiến 5S", kind="tool"),
-             CatalogueItem(code="HACCP", name="HACCP An toàn thực phẩm", kind="standard")]
-    db.session.add_all(items)
-    year = make_year(budget_vnd=800_000_000)
-    for item in items:
-        year.rules.append(SupportRule(catalogue_item=item, share_percent=50,
-                                      cap_vnd=50_000_000))
-    db.session.commit()
-    people = {role: make_user(role, full_name=f"Cán bộ {role.label}")
-              for role in Role if role not in (Role.APPLICANT, Role.ADMIN)}
-    applicant = make_user(Role.APPLICANT, full_name="Nguyễn Thị Mai")
-    return {"year": year, "applicant": applicant, "org": applicant.organisation, **people}
-
-
 def text(response) -> str:
     return response.get_data(as_text=True)
 
