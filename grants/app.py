@@ -4,6 +4,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from flask import Flask, g, render_template, request, url_for
+from flask_limiter.errors import RateLimitExceeded
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import IntegrityError
@@ -135,6 +136,9 @@ def _register_errors(app: Flask) -> None:
             # abort(404, "…") carries our Vietnamese text; Werkzeug's English defaults do not.
             description = getattr(err, "description", None)
             default = getattr(type(err), "description", None)
+            if isinstance(err, RateLimitExceeded) and not err.limit.error_message:
+                # Flask-Limiter's own description is the limit in English ("10 per 1 minute").
+                description = None
             shown = description if description and description != default else message
             return _error_response(status, code, shown)
 

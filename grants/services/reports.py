@@ -562,14 +562,24 @@ _UTC_OFFSET_DAYS = 7 / 24  # Vietnam time, no daylight saving
 
 def _local_days(column):
     """A naive-UTC timestamp as fractional days since Monday 1970-01-05 00:00 Vietnam time."""
-    if db.engine.dialect.name == "postgresql":
-        seconds = cast(extract("epoch", column), Float)
-        return seconds / 86400.0 - 4 + _UTC_OFFSET_DAYS
+    if _is_postgresql():
+        # date_part() is double precision; extract() would compute in slow numeric.
+        return func.date_part("epoch", column) / 86400.0 - 4 + _UTC_OFFSET_DAYS
     return func.julianday(column) - _EPOCH_MONDAY_JD + _UTC_OFFSET_DAYS
 
 
+def _is_postgresql() -> bool:
+    return db.engine.dialect.name == "postgresql"
+
+
+def _clamp(value, low: float, high: float):
+    if _is_postgresql():
+        return func.least(func.greatest(value, low), high)
+    return func.min(func.max(value, low), high)  # SQLite's scalar (multi-argument) min/max
+
+
 def _day_number(days):
-    if db.engine.dialect.name == "postgresql":
+    if _is_postgresql():
         return cast(func.floor(days), Integer)
     return cast(days, Integer)  # truncation = floor: every timestamp is after 1970
 
@@ -579,8 +589,8 @@ def _office_clock(days, n):
     time of the current weekday (08:00–12:00 and 13:00–17:00 make one working day)."""
     weekday = n % 7  # 0 = Monday … 4 = Friday
     hours = (days - n) * 24.0
-    office = case((weekday >= 5, 0.0), (hours <= 8, 0.0), (hours <= 12, (hours - 8) / 8.0),
-                  (hours <= 13, 0.5), (hours <= 17, 0.5 + (hours - 13) / 8.0), else_=1.0)
+    morning, afternoon = _clamp(hours, 8.0, 12.0) - 8.0, _clamp(hours, 13.0, 17.0) - 13.0
+    office = case((weekday >= 5, 0.0), else_=(morning + afternoon) / 8.0)
     whole_days = case((weekday < 5, weekday), else_=5)
     return cast(n // 7, Integer) * 5 + whole_days + office
 
@@ -606,7 +616,10 @@ def _step_sums(year: ProgramYear) -> list[tuple]:
                    AuditEvent.to_status, AuditEvent.actor_id,
                    _local_days(AuditEvent.at).label("days"))
             .join(Dossier, Dossier.id == AuditEvent.dossier_id)
-            .where(Dossier.program_year_id == year.id, real_change)).subquery("d")
+            .where(Dossier.program_year_id == year.id, real_change)
+            # OFFSET 0 keeps both databases from inlining this subquery, which would evaluate
+            # the timestamp conversion once per reference to "days" below instead of once.
+            .offset(0)).subquery("d")
     numbered = select(days, _day_number(days.c.days).label("n")).subquery("n")
     clocked = select(numbered.c.id, numbered.c.dossier_id, numbered.c.from_status,
                      numbered.c.to_status, numbered.c.actor_id,

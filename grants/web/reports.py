@@ -213,7 +213,7 @@ def _bars(title: str, labels: tuple[str, ...], series: tuple[tuple[str, tuple], 
     """Grouped bars (one to three series), greys and hatching, values printed on the bars."""
     count = len(labels)
     if horizontal:
-        fig, ax = _figure(11, 1.6 + (0.45 + 0.3 * len(series)) * max(count, 2))
+        fig, ax = _figure(11, 1.6 + (0.3 + 0.25 * len(series)) * max(count, 2))
     else:
         fig, ax = _figure(12, 5.5)
     if not count or not any(v for _name, values in series for v in values):
@@ -254,7 +254,7 @@ def _bars(title: str, labels: tuple[str, ...], series: tuple[tuple[str, tuple], 
     return _svg(fig)
 
 
-def _top(rows, n: int = 12):
+def _top(rows, n: int = 10):
     return list(rows[:n]), list(rows[n:])
 
 
@@ -269,17 +269,15 @@ def _chart_kinds(year):
 def _chart_demand(year, breakdown: str):
     r = svc.demand_summary(year)
     rows = {"items": r.by_item, "communes": r.by_commune, "types": r.by_org_type}[breakdown]
+    # The largest groups only: a summed "other" bar would dwarf them (the table lists all).
     top, rest = _top(rows)
     labels = [row.key if breakdown == "items" else row.label for row in top]
     requested = [row.requested_vnd for row in top]
     approved = [row.approved_vnd for row in top]
-    if rest:
-        labels.append("Khác")
-        requested.append(sum(row.requested_vnd for row in rest))
-        approved.append(sum(row.approved_vnd for row in rest))
     heading = {"items": "theo tiêu chuẩn/công cụ", "communes": "theo xã/phường",
                "types": "theo loại hình tổ chức"}[breakdown]
-    return _bars(f"Kinh phí đề nghị hỗ trợ {heading}, năm {year.year}", tuple(labels),
+    shown = f" ({len(top)} nhóm đề nghị nhiều nhất)" if rest else ""
+    return _bars(f"Kinh phí đề nghị hỗ trợ {heading}, năm {year.year}{shown}", tuple(labels),
                  (("Đề nghị", tuple(requested)), ("Được phê duyệt", tuple(approved))),
                  unit="triệu đồng", money=True, empty="Chưa có hồ sơ nào được nộp.")
 
@@ -376,7 +374,12 @@ def dry_run_import():
         return render_template("reports/import.html", form=form, report=None,
                                imported=legacy_import.imported_count()), 422
     upload = form.file.data
-    content = upload.read()
+    content = upload.read(current_app.config["MAX_UPLOAD_BYTES"] + 1)
+    if len(content) > current_app.config["MAX_UPLOAD_BYTES"]:
+        limit = current_app.config["MAX_UPLOAD_BYTES"] // (1024 * 1024)
+        form.file.errors = [f"Tệp lớn hơn {limit} MB; hãy chia thành nhiều tệp nhỏ hơn."]
+        return render_template("reports/import.html", form=form, report=None,
+                               imported=legacy_import.imported_count()), 413
     report = legacy_import.dry_run(content, file_name=upload.filename)
     confirm = None
     if report.ok and report.new_rows:

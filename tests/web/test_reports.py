@@ -172,3 +172,10 @@ def test_confirm_with_a_forged_token_is_refused(client, login_as, year):
                        data={"token": "../../etc/passwd", "file_name": "x"}).status_code == 400
     response = client.post("/reports/import/confirm", data={"token": "a" * 64, "file_name": "x"})
     assert response.status_code == 302  # unknown file: back to the form with a message
+
+
+def test_an_oversized_file_is_refused(app, client, login_as, year):
+    login_as(Role.ADMIN)
+    app.config["MAX_UPLOAD_BYTES"] = 1000
+    page = client.post("/reports/import", data=_upload(GOOD), content_type="multipart/form-data")
+    assert page.status_code == 413 and "Tệp lớn hơn" in page.get_data(as_text=True)
