@@ -89,6 +89,10 @@ def appraise(dossier_id: int):
     valid = form.validate_on_submit()
     proposals = _proposals(dossier, form)
     if request.form.get("op") == "preview":
+        # Only the figures matter for the preview: no errors on fields not filled in yet.
+        for field in form:
+            if not field.name.startswith("eligible_"):
+                field.errors = []
         return _appraise_page(dossier, form, proposals=proposals)
     if not valid:
         return _appraise_page(dossier, form, 422, proposals)

@@ -261,7 +261,9 @@ def chart_communes(year) -> bytes:
     ax.set_xlim(0, max(d[1] / 1e6 for d in data) * 1.3 or 1)
     _axis_millions(ax, "x")
     ax.set_xlabel("triệu đồng", fontsize=FONT)
-    ax.legend(fontsize=FONT - 2, frameon=False, loc="lower right")
+    # Above the plot, so the legend never hides a bar's value label.
+    ax.legend(fontsize=FONT - 2, frameon=False, loc="lower right", ncols=2,
+              bbox_to_anchor=(1.0, 1.0))
     ax.set_title(f"Theo xã/phường, năm {year.year}", fontsize=FONT + 4, loc="left")
     return _svg(fig)
 

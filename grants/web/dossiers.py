@@ -271,6 +271,9 @@ EVENT_LABELS = {
     "ledger.pay": "Chi trả kinh phí",
     "ledger.reverse": "Bút toán đảo",
     "document.issue": "Phát hành văn bản",
+    "attachment.store": "Tải lên tệp đính kèm",
+    "attachment.remove": "Gỡ tệp đính kèm",
+    "organisation.update": "Cập nhật thông tin tổ chức",
 }
 
 
