@@ -1,7 +1,5 @@
 """Budget dashboard for finance and leadership, its SVG charts, and the year close."""
 
-import io
-from decimal import ROUND_HALF_UP, Decimal
 
 from flask import (
     Blueprint,
@@ -14,9 +12,21 @@ from flask import (
     url_for,
 )
 from flask_login import current_user
-from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter, MaxNLocator
+from matplotlib.ticker import MaxNLocator
 
+from grants.charts import (
+    DARK,
+    FONT,
+    INK,
+    LIGHT,
+    MID,
+    SVG_CSP,
+    axis_millions,
+    empty,
+    figure,
+    millions,
+    svg,
+)
 from grants.db import atomic, utcnow
 from grants.domain.budget import TargetProgress, TargetStatus
 from grants.domain.errors import DomainError
@@ -24,7 +34,7 @@ from grants.domain.roles import Role
 from grants.domain.workflow_states import Status
 from grants.forms.finance import CloseYearForm
 from grants.permissions import require_roles, role_required
-from grants.services import budget_queries, ledger
+from grants.services import budget_queries, ledger, reports
 from grants.web.forms_util import apply_domain_error
 
 bp = Blueprint("budget", __name__, url_prefix="/budget")
@@ -38,7 +48,6 @@ def _labels():
 CHARTS = ("overview", "months", "items", "communes", "target")
 # The SVG has no script; matplotlib writes inline style attributes, which this policy allows
 # for the image only (the pages keep the strict policy).
-SVG_CSP = "default-src 'none'; style-src 'unsafe-inline'"
 TARGET_BADGE = {TargetStatus.SHORT: "warning", TargetStatus.IN_RANGE: "success",
                 TargetStatus.OVER: "danger"}
 
@@ -64,18 +73,25 @@ def dashboard():
     year = _year_or_404()
     figures = budget_queries.program_figures(year)
     progress = TargetProgress(year.target_min, year.target_max, figures["items_approved"])
+    # The breakdowns scan the year's rows; they are reused until the data changes (a new
+    # ledger entry, audit event or dossier moves the stamp), see reports.memoised.
+    months, items, communes, statuses = reports.memoised(
+        "budget.dashboard", (year.id,),
+        lambda: (tuple(budget_queries.monthly_flows(year)),
+                 tuple(budget_queries.by_catalogue_item(year)),
+                 tuple(budget_queries.by_commune(year)),
+                 tuple(budget_queries.dossiers_by_status(year))))
     return render_template(
         "budget/dashboard.html", year=year, figures=figures, progress=progress,
-        target_badge=TARGET_BADGE[progress.status], months=budget_queries.monthly_flows(year),
-        items=budget_queries.by_catalogue_item(year), communes=budget_queries.by_commune(year),
-        statuses=budget_queries.dossiers_by_status(year), years=budget_queries.year_numbers(),
+        target_badge=TARGET_BADGE[progress.status], months=months, items=items,
+        communes=communes, statuses=statuses, years=budget_queries.year_numbers(),
         can_close=current_user.has_role(Role.FINANCE, Role.ADMIN))
 
 
 @bp.get(f"/<int:number>/charts/<any({', '.join(CHARTS)}):name>.svg")
 def chart(number: int, name: str):
     year = _year_number_or_404(number)
-    svg = CHART_BUILDERS[name](year)
+    svg = reports.memoised(f"budget.chart.{name}", (year.id,), lambda: CHART_BUILDERS[name](year))
     response = make_response(svg)
     response.headers["Content-Type"] = "image/svg+xml"
     response.headers["Content-Security-Policy"] = SVG_CSP
@@ -109,53 +125,13 @@ def close_year(number: int):
                            ), status
 
 
-# --- Charts: plain data in, SVG bytes out (server-side matplotlib, no pyplot, nothing cached) ---
-# Large type for a projector; greys plus hatching and printed values so they survive a
-# black-and-white printer.
-
-FONT = 16
-INK, DARK, MID, LIGHT = "#000000", "#404040", "#8c8c8c", "#d9d9d9"
-
-
-def _millions(vnd: int) -> str:
-    """50_500_000 -> "50,5 tr" (Vietnamese decimal comma, one decimal, "tr" = triệu đồng)."""
-    value = (Decimal(vnd) / Decimal(1_000_000)).quantize(Decimal("0.1"), ROUND_HALF_UP)
-    text = f"{value:,.1f}".replace(",", " ").replace(".", ",").replace(" ", ".")
-    return f"{text.removesuffix(',0')} tr"
-
-
-def _axis_millions(ax, axis: str = "y") -> None:
-    formatter = FuncFormatter(lambda x, _pos: f"{x:,.0f}".replace(",", "."))
-    target = ax.yaxis if axis == "y" else ax.xaxis
-    target.set_major_formatter(formatter)
-    target.set_major_locator(MaxNLocator(nbins=6, integer=True))
-
-
-def _figure(width: float, height: float):
-    fig = Figure(figsize=(width, height), dpi=96, layout="constrained")
-    ax = fig.subplots()
-    ax.tick_params(labelsize=FONT - 2)
-    for side in ("top", "right"):
-        ax.spines[side].set_visible(False)
-    return fig, ax
-
-
-def _svg(fig: Figure) -> bytes:
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="svg", metadata={"Date": None})
-    return buffer.getvalue()
-
-
-def _empty(ax, message: str) -> None:
-    ax.set_axis_off()
-    ax.text(0.5, 0.5, message, ha="center", va="center", fontsize=FONT + 2,
-            transform=ax.transAxes)
+# --- The dashboard's charts (drawing primitives in grants.charts) ---
 
 
 def chart_overview(year) -> bytes:
     """Budget, committed, disbursed and remaining as four labelled horizontal bars."""
     f = budget_queries.program_figures(year)
-    fig, ax = _figure(11, 4.2)
+    fig, ax = figure(11, 4.2)
     rows = [("Kinh phí được giao", f["budget_vnd"], "white", ""),
             ("Đã cam kết", f["committed_vnd"], MID, "//"),
             ("Đã giải ngân", f["disbursed_vnd"], DARK, ""),
@@ -167,23 +143,23 @@ def chart_overview(year) -> bytes:
     for bar, (_label, _value, _color, hatch) in zip(bars, rows[::-1], strict=True):
         bar.set_hatch(hatch)
     budget = f["budget_vnd"] or 1
-    ax.bar_label(bars, labels=[f"{_millions(r[1])} ({r[1] * 100 // budget}%)"
+    ax.bar_label(bars, labels=[f"{millions(r[1])} ({r[1] * 100 // budget}%)"
                                for r in rows[::-1]], padding=6, fontsize=FONT)
     ax.set_xlim(0, max(values + [1]) * 1.35)
     ax.tick_params(axis="y", labelsize=FONT)
-    _axis_millions(ax, "x")
+    axis_millions(ax, "x")
     ax.set_xlabel("triệu đồng", fontsize=FONT)
     ax.set_title(f"Kinh phí năm {year.year}", fontsize=FONT + 4, loc="left")
-    return _svg(fig)
+    return svg(fig)
 
 
 def chart_months(year) -> bytes:
     """Net commitments and payments per month, side by side, with their values printed."""
     months = budget_queries.monthly_flows(year)
-    fig, ax = _figure(12, 5.5)
+    fig, ax = figure(12, 5.5)
     if not any(m.committed_vnd or m.disbursed_vnd for m in months):
-        _empty(ax, "Chưa có cam kết hay khoản chi nào trong năm.")
-        return _svg(fig)
+        empty(ax, "Chưa có cam kết hay khoản chi nào trong năm.")
+        return svg(fig)
     labels = [f"T{m.month}" if m.year == year.year else f"T{m.month}/{m.year % 100}"
               for m in months]
     x = range(len(months))
@@ -194,17 +170,17 @@ def chart_months(year) -> bytes:
                   color=DARK, edgecolor=INK, label="Giải ngân (ròng)")
     for bars, series in ((committed, [m.committed_vnd for m in months]),
                          (paid, [m.disbursed_vnd for m in months])):
-        ax.bar_label(bars, labels=[_millions(v).removesuffix(" tr") if v else "" for v in series],
+        ax.bar_label(bars, labels=[millions(v).removesuffix(" tr") if v else "" for v in series],
                      padding=3, fontsize=FONT - 3, rotation=90)
     ax.set_xticks(list(x), labels)
     ax.axhline(0, color=INK, linewidth=1)
     ax.margins(y=0.25)
-    _axis_millions(ax)
+    axis_millions(ax)
     ax.set_ylabel("triệu đồng", fontsize=FONT)
     ax.legend(fontsize=FONT - 2, frameon=False, loc="upper left")
     ax.set_title(f"Cam kết và giải ngân theo tháng, năm {year.year}", fontsize=FONT + 4,
                  loc="left")
-    return _svg(fig)
+    return svg(fig)
 
 
 def _top(rows, n=12):
@@ -218,21 +194,21 @@ def chart_items(year) -> bytes:
     bars = [(r.code, r.approved_vnd, r.items) for r in top]
     if rest:
         bars.append(("Khác", sum(r.approved_vnd for r in rest), sum(r.items for r in rest)))
-    fig, ax = _figure(11, 1.6 + 0.55 * max(len(bars), 2))
+    fig, ax = figure(11, 1.6 + 0.55 * max(len(bars), 2))
     if not bars:
-        _empty(ax, "Chưa có tiêu chuẩn/công cụ nào được phê duyệt.")
-        return _svg(fig)
+        empty(ax, "Chưa có tiêu chuẩn/công cụ nào được phê duyệt.")
+        return svg(fig)
     bars = bars[::-1]
     drawn = ax.barh([b[0] for b in bars], [b[1] / 1e6 for b in bars], color=MID,
                     edgecolor=INK, hatch="\\\\")
-    ax.bar_label(drawn, labels=[f"{_millions(b[1])} · {b[2]} mục" for b in bars], padding=6,
+    ax.bar_label(drawn, labels=[f"{millions(b[1])} · {b[2]} mục" for b in bars], padding=6,
                  fontsize=FONT - 2)
     ax.set_xlim(0, max(b[1] / 1e6 for b in bars) * 1.45 or 1)
-    _axis_millions(ax, "x")
+    axis_millions(ax, "x")
     ax.set_xlabel("triệu đồng được duyệt", fontsize=FONT)
     ax.set_title(f"Theo tiêu chuẩn/công cụ/mô hình, năm {year.year}", fontsize=FONT + 4,
                  loc="left")
-    return _svg(fig)
+    return svg(fig)
 
 
 def chart_communes(year) -> bytes:
@@ -243,10 +219,10 @@ def chart_communes(year) -> bytes:
     if rest:
         data.append(("Các xã/phường khác", sum(r.approved_vnd for r in rest),
                      sum(r.paid_vnd for r in rest)))
-    fig, ax = _figure(11, 1.8 + 0.8 * max(len(data), 2))
+    fig, ax = figure(11, 1.8 + 0.8 * max(len(data), 2))
     if not data:
-        _empty(ax, "Chưa có hồ sơ nào được phê duyệt.")
-        return _svg(fig)
+        empty(ax, "Chưa có hồ sơ nào được phê duyệt.")
+        return svg(fig)
     data = data[::-1]
     y = range(len(data))
     height = 0.4
@@ -255,23 +231,23 @@ def chart_communes(year) -> bytes:
     paid = ax.barh([i - height / 2 for i in y], [d[2] / 1e6 for d in data], height,
                    color=DARK, edgecolor=INK, label="Đã chi")
     for bars, index in ((approved, 1), (paid, 2)):
-        ax.bar_label(bars, labels=[_millions(d[index]) for d in data], padding=4,
+        ax.bar_label(bars, labels=[millions(d[index]) for d in data], padding=4,
                      fontsize=FONT - 2)
     ax.set_yticks(list(y), [d[0] for d in data])
     ax.set_xlim(0, max(d[1] / 1e6 for d in data) * 1.3 or 1)
-    _axis_millions(ax, "x")
+    axis_millions(ax, "x")
     ax.set_xlabel("triệu đồng", fontsize=FONT)
     # Above the plot, so the legend never hides a bar's value label.
     ax.legend(fontsize=FONT - 2, frameon=False, loc="lower right", ncols=2,
               bbox_to_anchor=(1.0, 1.0))
     ax.set_title(f"Theo xã/phường, năm {year.year}", fontsize=FONT + 4, loc="left")
-    return _svg(fig)
+    return svg(fig)
 
 
 def chart_target(year) -> bytes:
     """Approved items against the target range, with the range drawn as a hatched band."""
     progress = budget_queries.target_progress(year)
-    fig, ax = _figure(11, 2.6)
+    fig, ax = figure(11, 2.6)
     top = max(progress.max_items * 1.2, progress.approved_items * 1.4, 10)
     ax.axvspan(progress.min_items, progress.max_items, facecolor=LIGHT, hatch="..",
                edgecolor=MID, label=f"Mục tiêu {progress.min_items}–{progress.max_items}")
@@ -289,7 +265,7 @@ def chart_target(year) -> bytes:
               bbox_to_anchor=(0.5, -0.25))
     ax.set_title(f"Tiến độ mục tiêu năm {year.year} (số tiêu chuẩn/công cụ/mô hình)",
                  fontsize=FONT + 2, loc="left")
-    return _svg(fig)
+    return svg(fig)
 
 
 CHART_BUILDERS = {"overview": chart_overview, "months": chart_months, "items": chart_items,

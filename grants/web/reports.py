@@ -23,6 +23,18 @@ from flask import (
 )
 from flask_login import current_user
 
+from grants.charts import (
+    DARK,
+    FONT,
+    INK,
+    LIGHT,
+    MID,
+    SVG_CSP,
+    axis_millions,
+    figure,
+    millions,
+    svg,
+)
 from grants.db import atomic, utcnow
 from grants.domain.budget import TargetStatus
 from grants.domain.errors import DomainError
@@ -33,19 +45,6 @@ from grants.permissions import require_roles, role_required
 from grants.services import legacy_import
 from grants.services import reports as svc
 from grants.web import budget as budget_charts
-from grants.web.budget import (
-    DARK,
-    FONT,
-    INK,
-    LIGHT,
-    MID,
-    SVG_CSP,
-    _axis_millions,
-    _empty,
-    _figure,
-    _millions,
-    _svg,
-)
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 bp.before_request(role_required(Role.LEADER, Role.HEAD, Role.FINANCE, Role.ADMIN))
@@ -213,12 +212,12 @@ def _bars(title: str, labels: tuple[str, ...], series: tuple[tuple[str, tuple], 
     """Grouped bars (one to three series), greys and hatching, values printed on the bars."""
     count = len(labels)
     if horizontal:
-        fig, ax = _figure(11, 1.6 + (0.3 + 0.25 * len(series)) * max(count, 2))
+        fig, ax = figure(11, 1.6 + (0.3 + 0.25 * len(series)) * max(count, 2))
     else:
-        fig, ax = _figure(12, 5.5)
+        fig, ax = figure(12, 5.5)
     if not count or not any(v for _name, values in series for v in values):
-        _empty(ax, empty)
-        return _svg(fig)
+        empty(ax, empty)
+        return svg(fig)
     scale = 1_000_000 if money else 1
     order = list(range(count))[::-1] if horizontal else list(range(count))
     width = 0.8 / len(series)
@@ -228,7 +227,7 @@ def _bars(title: str, labels: tuple[str, ...], series: tuple[tuple[str, tuple], 
         data = [values[i] / scale for i in order]
         draw = ax.barh if horizontal else ax.bar
         bars = draw(offsets, data, width, color=color, edgecolor=INK, hatch=hatch, label=name)
-        texts = [(_millions(values[i]) if money else excel.days_text(values[i]) if decimal
+        texts = [(millions(values[i]) if money else excel.days_text(values[i]) if decimal
                   else _count_text(values[i])) if values[i] else "" for i in order]
         ax.bar_label(bars, labels=texts, padding=4, fontsize=FONT - 3,
                      rotation=0 if horizontal else 90)
@@ -240,18 +239,18 @@ def _bars(title: str, labels: tuple[str, ...], series: tuple[tuple[str, tuple], 
         ax.set_xlim(0, top * 1.3)
         ax.set_xlabel(unit, fontsize=FONT)
         if money:
-            _axis_millions(ax, "x")
+            axis_millions(ax, "x")
     else:
         ax.set_xticks(ticks, names)
         ax.set_ylim(0, top * 1.35)
         ax.set_ylabel(unit, fontsize=FONT)
         if money:
-            _axis_millions(ax)
+            axis_millions(ax)
     if len(series) > 1:
         fig.legend(fontsize=FONT - 2, frameon=False, loc="outside lower center",
                    ncols=len(series))
     fig.suptitle("\n".join(textwrap.wrap(title, 70)), fontsize=FONT + 2, x=0.01, ha="left")
-    return _svg(fig)
+    return svg(fig)
 
 
 def _top(rows, n: int = 10):

@@ -81,7 +81,7 @@ def _seed(db) -> None:
 
 
 def _takes_new_work(db) -> None:
-    """Ids and sequences came back too: a new dossier and a payment can be written."""
+    """Ids, sequences and counters came back too: a new dossier can be taken in."""
     from grants.domain.roles import Role
     from grants.models import Organisation, ProgramYear, User
     from grants.services import dossiers as svc
@@ -90,7 +90,7 @@ def _takes_new_work(db) -> None:
     clerk = next(u for u in db.session.scalars(select(User)) if Role.CLERK in u.roles)
     year = db.session.scalar(select(ProgramYear).where(ProgramYear.year == 2026))
     org = db.session.scalars(select(Organisation).order_by(Organisation.id.desc())).first()
-    dossier = svc.create_draft(org, year, actor=clerk,
+    dossier = svc.create_draft(org, year, actor=clerk, channel="counter",
                                items=[ItemInput("KAIZEN", 30_000_000, 10_000_000)])
     svc.submit(dossier, actor=clerk)
     db.session.commit()
@@ -122,7 +122,7 @@ def _round_trip(tmp_path, url, backup, restore) -> None:
 @pytest.mark.skipif(bool(PG_URL), reason="the PostgreSQL pass runs the pg_dump round trip")
 def test_sqlite_backup_and_restore_give_identical_reports(tmp_path):
     def backup(url: str):
-        path = tmp_path / "backup.sqlite"
+        path = tmp_path / "grants-backup.sqlite"
         # The online backup API, as `sqlite3 grants.sqlite ".backup backup.sqlite"`: a
         # consistent copy even while the app is writing.
         source = sqlite3.connect(make_url(url).database)
