@@ -58,11 +58,23 @@ def is_sqlite(engine) -> bool:
     return engine.dialect.name == "sqlite"
 
 
+def _reads_only() -> bool:
+    """True inside a GET/HEAD page request: such transactions never write. (API calls note
+    when their token was last used, so they take the write lock like any writer.)"""
+    from flask import has_request_context, request
+
+    return (has_request_context() and request.method in ("GET", "HEAD")
+            and not request.path.startswith("/api/"))
+
+
 def configure_sqlite(engine) -> None:
     """Make SQLite take the write lock at BEGIN (IMMEDIATE) so budget checks serialise.
 
-    pysqlite's own BEGIN handling is switched off and we emit BEGIN IMMEDIATE ourselves, the
-    recipe from SQLAlchemy's SQLite dialect docs; foreign keys are enforced per connection.
+    pysqlite's own BEGIN handling is switched off and we emit BEGIN ourselves, the recipe from
+    SQLAlchemy's SQLite dialect docs. Writing requests (POST, CLI, jobs) begin IMMEDIATE, so a
+    check-then-write such as an approval against the budget runs alone; page views begin
+    DEFERRED and, with WAL on a file database, read alongside a writer. Foreign keys are
+    enforced per connection.
     """
 
     @event.listens_for(engine, "connect")
@@ -71,11 +83,13 @@ def configure_sqlite(engine) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=30000")
+        if engine.url.database not in (None, "", ":memory:"):
+            cursor.execute("PRAGMA journal_mode=WAL")
         cursor.close()
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn):
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        conn.exec_driver_sql("BEGIN" if _reads_only() else "BEGIN IMMEDIATE")
 
 
 def execute_sql(sql: str, **params):

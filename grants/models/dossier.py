@@ -31,8 +31,14 @@ class Dossier(db.Model):
         enum_check("outcome", Outcome, "outcome_known", nullable=True),
         CheckConstraint("approved_vnd >= 0", name="approved_non_negative"),
         CheckConstraint("paid_vnd >= 0 AND paid_vnd <= approved_vnd", name="paid_within_approved"),
-        Index("ix_dossiers_year_status", "program_year_id", "status"),
+        # Year reports and overdue lists: (year, state) then the due moment.
+        Index("ix_dossiers_year_status_due", "program_year_id", "status", "due_at"),
         Index("ix_dossiers_status_due", "status", "due_at"),
+        # Work queues sort the waiting states by their step deadline.
+        Index("ix_dossiers_status_step_due", "status", "step_due_at"),
+        # Demand and target reports read these without touching the table.
+        Index("ix_dossiers_year_status_org", "program_year_id", "status", "organisation_id",
+              "outcome", "approved_vnd"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -108,6 +114,8 @@ class DossierItem(db.Model):
                         "AND proposed_vnd <= requested_vnd)", name="proposed_within_requested"),
         CheckConstraint("approved_vnd IS NULL OR (approved_vnd >= 0 "
                         "AND approved_vnd <= requested_vnd)", name="approved_within_requested"),
+        Index("ix_dossier_items_amounts", "dossier_id", "catalogue_item_id",
+              "consulting_cost_vnd", "requested_vnd", "approved_vnd"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

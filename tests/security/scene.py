@@ -91,7 +91,8 @@ def build(db, world, make_user, texts=plain) -> Scene:
     def store(dossier, actor, tag):
         return act(db, uploads.store_attachment, dossier, actor=actor, stream=io.BytesIO(PDF),
                    original_name=t(tag) + ".pdf", checklist_item_id=None,
-                   upload_dir=current_app.config["UPLOAD_DIR"], max_bytes=1 << 20, max_dossier_bytes=1 << 22)
+                   upload_dir=current_app.config["UPLOAD_DIR"], max_bytes=1 << 20,
+                   max_dossier_bytes=1 << 22)
 
     def received(dossier):
         act(db, svc.submit, dossier, actor=clerk)

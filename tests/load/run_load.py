@@ -1,0 +1,290 @@
+"""Load test: the app under gunicorn on PostgreSQL with 100,000 dossiers, measured with wrk against
+a bare Flask hello-world served by the same gunicorn settings in the same run.
+
+    .venv/bin/python -m tests.load.run_load            # from the repository root
+
+Steps: make sure the database exists, is migrated and holds ``--dossiers`` dossiers (seeded with
+``flask --app grants seed-demo --dossiers N`` when short); start gunicorn twice (the app with the
+production settings, and tests/load/hello.py) on free ports of 127.0.0.1; log in with the demo
+accounts to get session cookies; check each page answers 200; then run
+``wrk -t2 -c32 -d60s --latency`` against hello-world, a dossier page, the one-stop work queue and
+the budget dashboard, one after the other. Prints a Markdown table (requests/s, ratio to
+hello-world, p50/p95/p99 latency, errors) and exits 1 when a target is missed (dossier page
+≥ 0.15 × hello-world, p95 ≤ 500 ms, no errors). Only 127.0.0.1 is ever contacted.
+"""
+
+import argparse
+import json
+import os
+import platform
+import re
+import secrets
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from sqlalchemy import create_engine, make_url, text  # noqa: E402
+
+from tests.faults.server import Http, free_port  # noqa: E402
+
+DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/grants_load"
+DEMO_PASSWORD = "demo12345"  # grants.services.demo.DEMO_PASSWORD (documented demo accounts)
+TARGET_RATIO = 0.15
+TARGET_P95_MS = 500
+
+# wrk reports p50/75/90/99 only; this script adds p95 and the error counts as one JSON line.
+WRK_SCRIPT = """
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format(
+    'WRKJSON {"requests": %d, "duration_us": %d, "bytes": %d, "connect": %d, "read": %d, ' ..
+    '"write": %d, "status": %d, "timeout": %d, "p50": %d, "p95": %d, "p99": %d, ' ..
+    '"max": %d, "mean": %f}\\n',
+    summary.requests, summary.duration, summary.bytes, e.connect, e.read, e.write, e.status,
+    e.timeout, latency:percentile(50), latency:percentile(95), latency:percentile(99),
+    latency.max, latency.mean))
+end
+"""
+
+
+def log(message: str) -> None:
+    print(f"[{datetime.now():%H:%M:%S}] {message}", flush=True)
+
+
+# ---------------------------------------------------------------- database
+
+
+def ensure_database(url: str, dossiers: int, reseed: bool) -> None:
+    parsed = make_url(url)
+    admin = create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        exists = conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"),
+                             {"n": parsed.database})
+        if exists and reseed:
+            log(f"dropping {parsed.database}")
+            conn.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                              "WHERE datname = :n AND pid <> pg_backend_pid()"),
+                         {"n": parsed.database})
+            conn.execute(text(f'DROP DATABASE "{parsed.database}"'))
+            exists = False
+        if not exists:
+            log(f"creating {parsed.database}")
+            conn.execute(text(f'CREATE DATABASE "{parsed.database}"'))
+    admin.dispose()
+    env = app_env(url)
+    flask = [sys.executable, "-m", "flask", "--app", "grants"]
+    subprocess.run([*flask, "db", "upgrade"], cwd=ROOT, env=env, check=True)
+    have = count_dossiers(url)
+    if have >= dossiers:
+        log(f"{have} dossiers already there")
+        return
+    missing = dossiers - have
+    log(f"seeding {missing} dossiers (flask --app grants seed-demo --dossiers {missing})")
+    for attempt in range(1, 4):  # the generator may be mid-change in a working copy
+        result = subprocess.run([*flask, "seed-demo", "--dossiers", str(missing)], cwd=ROOT,
+                                env=env)
+        if result.returncode == 0:
+            break
+        log(f"seed-demo failed (attempt {attempt}); retrying in 30 s")
+        time.sleep(30)
+    else:
+        raise SystemExit("seed-demo failed three times")
+    log(f"{count_dossiers(url)} dossiers")
+
+
+def count_dossiers(url: str) -> int:
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        has_table = conn.scalar(text("SELECT to_regclass('dossiers') IS NOT NULL"))
+        count = conn.scalar(text("SELECT count(*) FROM dossiers")) if has_table else 0
+    engine.dispose()
+    return count
+
+
+def sample_dossier(url: str) -> int:
+    """A paid dossier of the current year with a long history: the heaviest page one can
+    reasonably open."""
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        dossier_id = conn.scalar(text(
+            "SELECT d.id FROM dossiers d JOIN program_years y ON y.id = d.program_year_id "
+            "WHERE d.paid_vnd > 0 ORDER BY y.year DESC, d.id LIMIT 1"))
+        dossier_id = dossier_id or conn.scalar(text("SELECT max(id) FROM dossiers"))
+    engine.dispose()
+    return dossier_id
+
+
+# ---------------------------------------------------------------- servers
+
+
+def app_env(url: str) -> dict:
+    return {**os.environ, "GRANTS_ENV": "production", "GRANTS_DATABASE_URL": url,
+            "GRANTS_SECRET_KEY": os.environ.get("GRANTS_SECRET_KEY", secrets.token_hex(32)),
+            "GRANTS_SESSION_COOKIE_SECURE": "0",  # plain http on 127.0.0.1
+            "GRANTS_UPLOAD_DIR": str(Path(tempfile.gettempdir()) / "grants-load-uploads")}
+
+
+def gunicorn(target: str, port: int, args, env: dict, log_path: Path) -> subprocess.Popen:
+    command = [sys.executable, "-m", "gunicorn", "-w", str(args.workers), "-k", "gthread",
+               "--threads", str(args.threads), "-b", f"127.0.0.1:{port}", target]
+    log(" ".join(command[1:]))
+    with log_path.open("ab") as out:
+        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out,
+                                   stderr=subprocess.STDOUT, start_new_session=True)
+    for _ in range(300):  # at most 60 s
+        if process.poll() is not None:
+            raise SystemExit(f"gunicorn exited; see {log_path}")
+        try:
+            if Http(f"127.0.0.1:{port}", timeout=2).request("GET", "/")[0] < 500:
+                return process
+        except OSError:
+            time.sleep(0.2)
+    raise SystemExit(f"gunicorn on port {port} did not answer; see {log_path}")
+
+
+def stop(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        os.killpg(process.pid, 15)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, 9)
+
+
+# ---------------------------------------------------------------- wrk
+
+
+def wrk(url: str, cookie: str | None, args, script: Path) -> dict:
+    command = ["wrk", f"-t{args.wrk_threads}", f"-c{args.connections}", f"-d{args.duration}s",
+               "--latency", "--timeout", "10s", "-s", str(script)]
+    if cookie:
+        command += ["-H", f"Cookie: {cookie}"]
+    command.append(url)
+    log(" ".join(c if not c.startswith("Cookie") else "Cookie: session=…" for c in command))
+    output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    data = json.loads(re.search(r"^WRKJSON (.*)$", output, re.M).group(1))
+    data["rps"] = data["requests"] / (data["duration_us"] / 1e6)
+    data["errors"] = sum(data[k] for k in ("connect", "read", "write", "status", "timeout"))
+    return data
+
+
+def session_cookie(base: str, email: str) -> str:
+    client = Http(base)
+    client.login(email, DEMO_PASSWORD)
+    return "; ".join(f"{k}={v}" for k, v in client.cookies.items())
+
+
+def check_page(base: str, path: str, cookie: str) -> None:
+    status, headers, body = Http(base).request("GET", path, headers={"Cookie": cookie})
+    if status != 200:
+        raise SystemExit(f"{path} answered {status} {headers.get('Location', '')}; not loading")
+    log(f"{path}: 200, {len(body)} bytes")
+
+
+def cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "?"
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--database-url", default=os.environ.get("GRANTS_LOAD_DATABASE_URL",
+                                                                 DEFAULT_URL))
+    parser.add_argument("--dossiers", type=int, default=100_000)
+    parser.add_argument("--reseed", action="store_true", help="drop and recreate the database")
+    parser.add_argument("--duration", type=int, default=60, help="seconds per page")
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--wrk-threads", type=int, default=2)
+    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--warmup", type=int, default=5, help="seconds of load before each run")
+    parser.add_argument("--output", type=Path, help="also write the Markdown report here")
+    args = parser.parse_args(argv)
+    if not shutil.which("wrk"):
+        raise SystemExit("wrk is not installed (Debian: apt-get install -y wrk)")
+    if not make_url(args.database_url).drivername.startswith("postgresql"):
+        raise SystemExit("the load test runs on PostgreSQL (--database-url postgresql+psycopg://…)")
+
+    ensure_database(args.database_url, args.dossiers, args.reseed)
+    dossier_id = sample_dossier(args.database_url)
+    workdir = Path(tempfile.mkdtemp(prefix="grants-load-"))
+    script = workdir / "stats.lua"
+    script.write_text(WRK_SCRIPT)
+    env = app_env(args.database_url)
+    app_port, hello_port = free_port(), free_port()
+    processes = []
+    try:
+        processes.append(gunicorn("grants.app:create_app()", app_port, args, env,
+                                  workdir / "app.log"))
+        processes.append(gunicorn("tests.load.hello:app", hello_port, args, env,
+                                  workdir / "hello.log"))
+        base = f"127.0.0.1:{app_port}"
+        clerk = session_cookie(base, "motcua@demo.vn")
+        leader = session_cookie(base, "lanhdao@demo.vn")
+        pages = [("hello-world", f"http://127.0.0.1:{hello_port}/", None),
+                 ("dossier page", f"http://{base}/dossiers/{dossier_id}", clerk),
+                 ("work queue (one-stop desk)", f"http://{base}/intake/", clerk),
+                 ("budget dashboard", f"http://{base}/budget/", leader)]
+        for _, url, cookie in pages[1:]:
+            check_page(base, url.split(base, 1)[1], cookie)
+        results = []
+        for name, url, cookie in pages:
+            if args.warmup:
+                wrk(url, cookie, argparse.Namespace(**{**vars(args),
+                                                       "duration": args.warmup}), script)
+            results.append((name, url, wrk(url, cookie, args, script)))
+    finally:
+        for process in processes:
+            stop(process)
+
+    hello_rps = results[0][2]["rps"]
+    command = "python -m tests.load.run_load " + " ".join(argv or sys.argv[1:])
+    lines = [
+        f"Load test, {datetime.now():%Y-%m-%d %H:%M}; machine: {os.cpu_count()} cores "
+        f"({cpu_model()}), Python {platform.python_version()}, "
+        f"PostgreSQL with {count_dossiers(args.database_url):,} dossiers.",
+        f"Command: `{command.strip()}`; gunicorn -w {args.workers} -k gthread --threads "
+        f"{args.threads}; wrk -t{args.wrk_threads} -c{args.connections} -d{args.duration}s "
+        "--latency (same machine).",
+        "",
+        "| page | requests/s | ratio to hello-world | p50 ms | p95 ms | p99 ms | errors |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    failed = []
+    for name, url, data in results:
+        ratio = data["rps"] / hello_rps
+        lines.append(f"| {name} | {data['rps']:.1f} | {ratio:.2f} | {data['p50'] / 1000:.0f} | "
+                     f"{data['p95'] / 1000:.0f} | {data['p99'] / 1000:.0f} | "
+                     f"{data['errors']} |")
+        if data["errors"]:
+            failed.append(f"{name}: {data['errors']} errors")
+        if data["p95"] / 1000 > TARGET_P95_MS:
+            failed.append(f"{name}: p95 {data['p95'] / 1000:.0f} ms > {TARGET_P95_MS} ms")
+    dossier_ratio = results[1][2]["rps"] / hello_rps
+    if dossier_ratio < TARGET_RATIO:
+        failed.append(f"dossier page ratio {dossier_ratio:.2f} < {TARGET_RATIO}")
+    lines += ["", "Targets (dossier page ≥ 0.15 × hello-world, p95 ≤ 500 ms, no errors): "
+              + ("met." if not failed else "MISSED: " + "; ".join(failed))]
+    report = "\n".join(lines)
+    print("\n" + report)
+    if args.output:
+        args.output.write_text(report + "\n")
+    shutil.rmtree(workdir, ignore_errors=True)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
