@@ -125,14 +125,16 @@ def _append(year: ProgramYear, dossier: Dossier, kind: EntryKind, amount_vnd: in
 # --- Commitments ---------------------------------------------------------------------------------
 
 
-def commit_approval(dossier: Dossier, *, actor, total_vnd: int) -> LedgerEntry:
+def commit_approval(dossier: Dossier, *, actor, total_vnd: int,
+                    entry_on: date | None = None) -> LedgerEntry:
     """Commit ``total_vnd`` of the dossier's program year budget for its approval.
 
     Locks the year, then checks: the year is not closed (Conflict), the dossier has no live
     commitment yet (Conflict), the amount is a positive int (InvalidInput) and fits the
     remaining budget (BudgetExceeded, whose message states how much is left). Writes a
-    commitment entry dated today, raises ``year.committed_vnd`` and sets
-    ``dossier.approved_vnd``. Does not change the dossier's status.
+    commitment entry dated ``entry_on`` (default today; a legacy import gives the decision's
+    date), raises ``year.committed_vnd`` and sets ``dossier.approved_vnd``. Does not change the
+    dossier's status.
     """
     year, dossier = _lock(dossier.program_year_id, dossier.id)
     _require_open(year)
@@ -144,7 +146,7 @@ def commit_approval(dossier: Dossier, *, actor, total_vnd: int) -> LedgerEntry:
     year.committed_vnd = envelope.committed_vnd
     dossier.approved_vnd = total_vnd
     return _append(year, dossier, EntryKind.COMMITMENT, total_vnd, actor=actor,
-                   entry_on=local_today(), action="ledger.commit", before=before)
+                   entry_on=entry_on or local_today(), action="ledger.commit", before=before)
 
 
 def _open_commitment(dossier_id: int) -> LedgerEntry | None:

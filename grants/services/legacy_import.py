@@ -774,7 +774,8 @@ def _import_dossier(members: list[Row], *, years, items, orgs, actor,
                         "sha256": report.sha256, "decision": decision_text},
                  note=note)
     if outcome == Outcome.APPROVED:
-        ledger.commit_approval(dossier, actor=actor, total_vnd=approved_total)
+        ledger.commit_approval(dossier, actor=actor, total_vnd=approved_total,
+                               entry_on=decision_date)
         db.session.add(Decision(dossier_id=dossier.id, outcome=Outcome.APPROVED.value,
                                 authority=year.authority, total_vnd=approved_total,
                                 note=f"{decision_text} (nhập từ dữ liệu cũ).",
