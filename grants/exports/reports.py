@@ -3,7 +3,7 @@ report and the year, the export time, Vietnamese headers, VND as numbers (#,##0)
 
 Plain data in (the frozen figures of ``grants.services.reports``, read by attribute), bytes out;
 no Flask, no database. Everything goes through ``grants.exports.spreadsheets`` (streamed,
-write-only openpyxl).
+XlsxWriter in constant-memory mode).
 """
 
 from collections.abc import Iterable, Mapping, Sequence
@@ -167,7 +167,7 @@ def demand_xlsx(report, *, exported_at: datetime | None = None) -> bytes:
 _STEP_COLUMNS = [
     Column("Định mức (ngày làm việc)", "allotment", "text", 14),
     Column("Số lượt", "count", "int", 10),
-    Column("Trung bình (ngày làm việc)", "average", "text", 14),
+    Column("Trung bình (ngày làm việc)", "average", "decimal", 14),
     Column("Trung bình so với định mức", "against", "percent", 14),
     Column("Số lượt vượt định mức", "over", "int", 12),
 ]
@@ -177,7 +177,7 @@ def _step_dict(row) -> dict:
     allotment = row.allotment_days
     return {"officer": row.officer, "step": row.label,
             "allotment": days_text(allotment) if allotment is not None else "Không tính",
-            "count": row.count, "average": days_text(row.average_days),
+            "count": row.count, "average": row.average_days,
             "against": (row.average_days * 100 / allotment
                         if allotment and row.average_days is not None else None),
             "over": row.over_allotment}

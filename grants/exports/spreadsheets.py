@@ -1,9 +1,16 @@
-"""Streamed .xlsx reports: a title block, Vietnamese headers and typed columns, via openpyxl."""
+"""Streamed .xlsx reports: a title block, Vietnamese headers and typed columns, via XlsxWriter.
+
+Workbooks are written in XlsxWriter's ``constant_memory`` mode: each row goes to a temporary
+file as soon as the next one starts, so memory stays flat however many rows there are.
+"""
 
 import contextlib
 import io
 import math
 import numbers
+import re
+import shutil
+import tempfile
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, timezone
@@ -11,14 +18,11 @@ from decimal import Decimal
 from typing import IO, Any, Literal, get_args
 
 import pandas as pd
-from openpyxl import Workbook
-from openpyxl.cell import Cell, WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+import xlsxwriter
+from xlsxwriter.format import Format
+from xlsxwriter.worksheet import Worksheet
 
-ColumnKind = Literal["text", "vnd", "date", "datetime", "int", "percent"]
+ColumnKind = Literal["text", "vnd", "date", "datetime", "int", "percent", "decimal"]
 KINDS: frozenset[str] = frozenset(get_args(ColumnKind))
 
 #: Times are shown in Vietnam time (UTC+7, no daylight saving). Naive datetimes are taken as
@@ -30,6 +34,7 @@ NUMBER_FORMATS: dict[str, str] = {
     "vnd": "#,##0",
     "int": "#,##0",
     "percent": "0.0%",
+    "decimal": "#,##0.00",
     "date": "dd/mm/yyyy",
     "datetime": "dd/mm/yyyy hh:mm",
 }
@@ -38,13 +43,29 @@ DEFAULT_WIDTHS: dict[str, int] = {
     "vnd": 18,
     "int": 10,
     "percent": 10,
+    "decimal": 12,
     "date": 12,
     "datetime": 17,
 }
 HEADER_ROW = 3  # title, subtitle/timestamp, headers; data starts on row 4
+MAX_ROWS = 1_048_576  # rows on an Excel worksheet
+MAX_COLUMNS = 16_384  # columns on an Excel worksheet
+MAX_TEXT = 32_767  # UTF-16 code units in one cell; longer texts are cut
 
 _SHEET_NAME_FORBIDDEN = str.maketrans({c: "-" for c in "[]:*?/\\"})
-_THIN = Side(style="thin", color="808080")
+#: Control characters make Excel refuse the whole file (the XML 1.0 characters openpyxl refuses).
+_ILLEGAL_CHARACTERS_RE = re.compile(r"[\000-\010]|[\013-\014]|[\016-\037]")
+#: XlsxWriter sizes columns in pixels of the default font (Calibri 11: 7 px per digit).
+#: ``width * 7`` pixels is stored as exactly ``width`` characters, as openpyxl used to write it.
+_PIXELS_PER_CHARACTER = 7
+_WORKBOOK_OPTIONS = {
+    "constant_memory": True,
+    # Only ``write()`` guesses types, and text is written with ``write_string``; these are
+    # belt and braces so no user text ever becomes a formula, number or link.
+    "strings_to_formulas": False,
+    "strings_to_numbers": False,
+    "strings_to_urls": False,
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,7 +73,8 @@ class Column:
     """One report column: Vietnamese ``header``, the row ``key`` it reads, its ``kind``.
 
     Kinds: text, vnd (int đồng, shown 50.000.000), int, percent (a number in percent units:
-    87.5 is shown 87,5 %), date (dd/mm/yyyy), datetime (dd/mm/yyyy hh:mm, Vietnam time).
+    87.5 is shown 87,5 %), decimal (a number shown with two decimals: 0.714 is shown 0,71),
+    date (dd/mm/yyyy), datetime (dd/mm/yyyy hh:mm, Vietnam time).
     ``width`` is in Excel character units; None picks one from the kind and the header.
     """
 
@@ -99,8 +121,9 @@ class Sheet:
 def to_xlsx_bytes(sheets: Sequence[Sheet]) -> bytes:
     """Render the sheets into one workbook and return the .xlsx bytes.
 
-    Raises ValueError for a sheet without columns or a DataFrame missing a column key, and
-    TypeError (naming sheet, column and row) for a value that does not fit its column's kind.
+    Raises ValueError for a sheet without columns, a DataFrame missing a column key or more
+    rows or columns than a worksheet holds, and TypeError (naming sheet, column and row) for a
+    value that does not fit its column's kind.
     """
     buffer = io.BytesIO()
     write_xlsx(sheets, buffer)
@@ -108,69 +131,108 @@ def to_xlsx_bytes(sheets: Sequence[Sheet]) -> bytes:
 
 
 def write_xlsx(sheets: Sequence[Sheet], target: IO[bytes] | str) -> None:
-    """Like ``to_xlsx_bytes`` but write to a binary file object or path (for very large files)."""
+    """Like ``to_xlsx_bytes`` but write to a binary file object or path (for very large files).
+
+    Nothing is written to ``target`` unless every sheet was rendered.
+    """
     if not sheets:
         raise ValueError("a workbook needs at least one sheet")
-    workbook = Workbook(write_only=True)
+    # Every temporary file of this workbook (rows of each sheet, XML parts while zipping) goes
+    # into one private directory, removed whatever happens.
+    tmpdir = tempfile.mkdtemp(prefix="grants-xlsx-")
     try:
-        for sheet in sheets:
-            _write_sheet(workbook, sheet)
-    except BaseException:
-        _discard(workbook)
-        raise
-    workbook.save(target)
+        workbook = xlsxwriter.Workbook(target, {**_WORKBOOK_OPTIONS, "tmpdir": tmpdir})
+        try:
+            styles = _Styles(workbook)
+            taken: set[str] = set()
+            for sheet in sheets:
+                _write_sheet(workbook, styles, sheet, taken)
+            workbook.close()
+        except BaseException:
+            _discard(workbook)
+            raise
+    finally:
+        shutil.rmtree(tmpdir, ignore_errors=True)
 
 
-def _discard(workbook: Workbook) -> None:
-    """Close half-written sheets so their temporary files go now, not at interpreter exit."""
-    for ws in workbook.worksheets:
+def _discard(workbook: xlsxwriter.Workbook) -> None:
+    """Close the half-written sheets' row files so their directory can go."""
+    for ws in workbook.worksheets():
         with contextlib.suppress(Exception):
-            if not ws.closed:
-                ws.close()
-        # openpyxl streams each write-only sheet into a temporary file held by its writer.
-        writer = getattr(ws, "_writer", None)
-        if writer is not None:
-            with contextlib.suppress(OSError, ValueError):
-                writer.cleanup()
+            ws._opt_close()  # constant_memory keeps each sheet's rows in an open temporary file
 
 
-def _write_sheet(workbook: Workbook, sheet: Sheet) -> None:
+class _Styles:
+    """The workbook's cell formats, made once and shared by every sheet."""
+
+    def __init__(self, workbook: xlsxwriter.Workbook) -> None:
+        self.title = workbook.add_format(
+            {"bold": True, "font_size": 14, "align": "center", "valign": "vcenter"}
+        )
+        self.subtitle = workbook.add_format({"italic": True, "align": "center"})
+        self.header = workbook.add_format(
+            {
+                "bold": True,
+                "pattern": 1,
+                "bg_color": "#DDEBF7",
+                "align": "center",
+                "valign": "vcenter",
+                "text_wrap": True,
+                "border": 1,
+                "border_color": "#808080",
+            }
+        )
+        self.kinds: dict[str, Format] = {
+            kind: workbook.add_format({"num_format": number_format})
+            for kind, number_format in NUMBER_FORMATS.items()
+        }
+        self.total_label = workbook.add_format({"bold": True})
+        self.total_vnd = workbook.add_format({"bold": True, "num_format": NUMBER_FORMATS["vnd"]})
+
+
+def _write_sheet(
+    workbook: xlsxwriter.Workbook, styles: _Styles, sheet: Sheet, taken: set[str]
+) -> None:
     columns = list(sheet.columns)
     if not columns:
         raise ValueError(f"sheet {sheet.name!r} has no columns")
-    ws: WriteOnlyWorksheet = workbook.create_sheet(_sheet_name(sheet.name))
-    last_letter = get_column_letter(len(columns))
+    if len(columns) > MAX_COLUMNS:
+        raise ValueError(f"sheet {sheet.name!r} has more than {MAX_COLUMNS} columns")
+    ws = workbook.add_worksheet(_sheet_name(sheet.name, taken))
+    last_col = len(columns) - 1
 
-    # Everything about layout must be set before the first row is streamed out.
-    for index, column in enumerate(columns, 1):
-        ws.column_dimensions[get_column_letter(index)].width = column.display_width
-    ws.freeze_panes = f"A{HEADER_ROW + 1}"
-    ws.print_title_rows = f"{HEADER_ROW}:{HEADER_ROW}"
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.paperSize = 9  # A4
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    if len(columns) > 1:
-        ws.merged_cells.add(f"A1:{last_letter}1")
-        ws.merged_cells.add(f"A2:{last_letter}2")
+    for index, column in enumerate(columns):
+        ws.set_column_pixels(index, index, column.display_width * _PIXELS_PER_CHARACTER)
+    ws.freeze_panes(HEADER_ROW, 0)
+    ws.repeat_rows(HEADER_ROW - 1)
+    ws.set_landscape()
+    ws.set_paper(9)  # A4
+    ws.fit_to_pages(1, 0)  # one page wide, as many pages tall as needed
 
-    title = WriteOnlyCell(ws, value=_clean_text(sheet.title))
-    title.font = Font(bold=True, size=14)
-    title.alignment = Alignment(horizontal="center", vertical="center")
-    ws.append([title])
-    subtitle = WriteOnlyCell(ws, value=_clean_text(_subtitle_text(sheet)))
-    subtitle.font = Font(italic=True)
-    subtitle.alignment = Alignment(horizontal="center")
-    ws.append([subtitle])
-    ws.append([_header_cell(ws, column) for column in columns])
+    # Rows must be written top to bottom: constant_memory flushes a row once the next begins.
+    title_block = (
+        (_clean_text(sheet.title), styles.title),
+        (_clean_text(_subtitle_text(sheet)), styles.subtitle),
+    )
+    write_text = _text_writer(ws)
+    for row, (text, cell_format) in enumerate(title_block):
+        if last_col:
+            # Merge with an empty value, then write the text as a string: merge_range() itself
+            # would guess the type (a text starting with "=" would become a formula).
+            ws.merge_range(row, 0, row, last_col, "", cell_format)
+        write_text(row, 0, text, cell_format)
+    for index, column in enumerate(columns):
+        write_text(HEADER_ROW - 1, index, _clean_text(column.header), styles.header)
 
-    count, sums = _stream_rows(ws, sheet, columns)
+    count, sums = _stream_rows(ws, styles, sheet, columns, write_text)
 
-    last_row = HEADER_ROW + count
-    ws.auto_filter.ref = f"A{HEADER_ROW}:{last_letter}{max(last_row, HEADER_ROW + 1)}"
+    last_row = HEADER_ROW + count  # 1-based
+    ws.autofilter(HEADER_ROW - 1, 0, max(last_row, HEADER_ROW + 1) - 1, last_col)
     if sheet.totals_label is not None:
-        ws.append(_totals_row(ws, sheet.totals_label, columns, sums))
+        write_text(last_row, 0, _clean_text(sheet.totals_label), styles.total_label)
+        for index, column in enumerate(columns):
+            if column.kind == "vnd" and index > 0:
+                ws.write_number(last_row, index, sums[index], styles.total_vnd)
 
 
 def _subtitle_text(sheet: Sheet) -> str:
@@ -178,56 +240,73 @@ def _subtitle_text(sheet: Sheet) -> str:
     return f"{sheet.subtitle} — {stamp}" if sheet.subtitle else stamp
 
 
-def _header_cell(ws: WriteOnlyWorksheet, column: Column) -> Cell:
-    cell = WriteOnlyCell(ws, value=_clean_text(column.header))
-    cell.data_type = "s"
-    cell.font = Font(bold=True)
-    cell.fill = PatternFill("solid", fgColor="DDEBF7")
-    cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
-    cell.border = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
-    return cell
+def _text_writer(ws: Worksheet) -> Callable[[int, int, str, Format], int]:
+    """``write_string`` for any text: never a formula, a number or an error code.
+
+    In constant_memory mode XlsxWriter copies a string that starts with "<r>" and ends with
+    "</r>" into the sheet XML unescaped, as ready-made rich text: user text like that could
+    break the file or hide content. Such a text is written as a real, escaped rich string
+    (in three plain runs: XlsxWriter wants more than two).
+    """
+    write_string, write_rich_string = ws.write_string, ws.write_rich_string
+
+    def write(row: int, col: int, text: str, cell_format: Format) -> int:
+        if text.startswith("<r>") and text.endswith("</r>"):
+            return write_rich_string(row, col, text[:1], text[1:2], text[2:], cell_format)
+        return write_string(row, col, text, cell_format)
+
+    return write
 
 
 def _stream_rows(
-    ws: WriteOnlyWorksheet, sheet: Sheet, columns: list[Column]
+    ws: Worksheet,
+    styles: _Styles,
+    sheet: Sheet,
+    columns: list[Column],
+    write_text: Callable[[int, int, str, Format], int],
 ) -> tuple[int, list[int]]:
-    """Append every data row; return the row count and each column's sum (VND columns only)."""
-    # One styled cell per column, refilled for each row: the write-only writer serialises a row
-    # as soon as it is appended, so reusing the cell objects is safe and saves ~1M allocations.
-    templates = []
-    for column in columns:
-        cell = WriteOnlyCell(ws)
-        cell.number_format = NUMBER_FORMATS[column.kind]
-        templates.append(cell)
+    """Write every data row; return the row count and each column's sum (VND columns only)."""
+    writers: dict[str, Callable[..., int]] = {
+        "text": write_text,
+        "vnd": ws.write_number,
+        "int": ws.write_number,
+        "percent": ws.write_number,
+        "decimal": ws.write_number,
+        "date": ws.write_datetime,
+        "datetime": ws.write_datetime,
+    }
     plan = [
-        (cell, _CONVERTERS[column.kind], column.kind == "text", column.kind == "vnd")
-        for cell, column in zip(templates, columns, strict=True)
+        (_CONVERTERS[c.kind], writers[c.kind], styles.kinds[c.kind], c.kind == "vnd")
+        for c in columns
     ]
     sums = [0] * len(columns)
+    # 0-based index of the last row data may use, keeping one for the totals.
+    last_data_row = MAX_ROWS - 1 - (sheet.totals_label is not None)
 
     count = index = 0
+    row = HEADER_ROW - 1
     for count, values in enumerate(_row_values(sheet, columns), 1):
-        out: list[Cell | None] = []
+        row += 1
+        if row > last_data_row:
+            raise ValueError(
+                f"sheet {sheet.name!r}: more than {last_data_row - HEADER_ROW + 1} data rows do "
+                "not fit on one worksheet"
+            )
         try:
             for index, value in enumerate(values):
-                cell, convert, is_text, is_vnd = plan[index]
+                convert, write, cell_format, is_vnd = plan[index]
                 converted = convert(value)
                 if converted is None:
-                    out.append(None)
                     continue
-                cell.value = converted
-                if is_text:
-                    cell.data_type = "s"  # never a formula or an error code: user text stays text
-                elif is_vnd:
+                write(row, index, converted, cell_format)
+                if is_vnd:
                     sums[index] += converted
-                out.append(cell)
         except (TypeError, ValueError) as exc:
             column = columns[index]
             raise TypeError(
                 f"sheet {sheet.name!r}, column {column.key!r} ({column.kind}), data row {count}: "
                 f"{exc}"
             ) from exc
-        ws.append(out)
     return count, sums
 
 
@@ -244,29 +323,18 @@ def _row_values(sheet: Sheet, columns: list[Column]) -> Iterator[Sequence[Any]]:
         yield [row.get(key) for key in keys]
 
 
-def _totals_row(
-    ws: WriteOnlyWorksheet, label: str, columns: list[Column], sums: list[int]
-) -> list[Cell | None]:
-    bold = Font(bold=True)
-    out: list[Cell | None] = []
-    for index, column in enumerate(columns):
-        if column.kind == "vnd" and index > 0:
-            cell = WriteOnlyCell(ws, value=sums[index])
-            cell.number_format = NUMBER_FORMATS["vnd"]
-        elif index == 0:
-            cell = WriteOnlyCell(ws, value=_clean_text(label))
-            cell.data_type = "s"
-        else:
-            out.append(None)
-            continue
-        cell.font = bold
-        out.append(cell)
-    return out
-
-
-def _sheet_name(name: str) -> str:
-    cleaned = name.translate(_SHEET_NAME_FORBIDDEN).strip().strip("'")[:31]
-    return cleaned or "Sheet"
+def _sheet_name(name: str, taken: set[str]) -> str:
+    """A name Excel accepts, unique in the workbook (a repeat gets a number: "Sổ", "Sổ1")."""
+    cleaned = _clean_text(name).translate(_SHEET_NAME_FORBIDDEN).strip().strip("'")
+    cleaned = cleaned[:31].rstrip().rstrip("'") or "Sheet"
+    candidate, number = cleaned, 0
+    # Excel compares sheet names case-insensitively and reserves "History".
+    while candidate.lower() in taken or candidate.lower() == "history":
+        number += 1
+        suffix = str(number)
+        candidate = cleaned[: 31 - len(suffix)].rstrip().rstrip("'") + suffix
+    taken.add(candidate.lower())
+    return candidate
 
 
 # --- value conversion per column kind -----------------------------------------------------------
@@ -279,15 +347,19 @@ def _is_missing(value: Any) -> bool:
 
 
 def _clean_text(value: str) -> str:
-    # Control characters make Excel refuse the whole file, so drop them.
-    return ILLEGAL_CHARACTERS_RE.sub("", value)
+    # Control characters make Excel refuse the whole file, so drop them; a cell holds at most
+    # MAX_TEXT UTF-16 code units (only a text of over half that many characters can exceed it).
+    value = _ILLEGAL_CHARACTERS_RE.sub("", value)
+    if len(value) > MAX_TEXT // 2:
+        value = value.encode("utf-16-le")[: 2 * MAX_TEXT].decode("utf-16-le", "ignore")
+    return value
 
 
 def _text(value: Any) -> str | None:
     if _is_missing(value):
         return None
     text = value if type(value) is str else str(value)
-    return _clean_text(text)
+    return _clean_text(text) or None  # an empty text is an empty cell
 
 
 def _integer(value: Any) -> int | None:
@@ -307,12 +379,24 @@ def _integer(value: Any) -> int | None:
     raise TypeError(f"expected a whole number, got {value!r}")
 
 
-def _percent(value: Any) -> float | None:
+def _real(value: Any, what: str) -> float | None:
     if _is_missing(value):
         return None
     if isinstance(value, bool) or not isinstance(value, numbers.Real | Decimal):
-        raise TypeError(f"expected a number of percent, got {value!r}")
-    return float(value) / 100
+        raise TypeError(f"expected {what}, got {value!r}")
+    number = float(value)
+    if not math.isfinite(number):
+        raise TypeError(f"expected a finite number, got {value!r}")
+    return number
+
+
+def _percent(value: Any) -> float | None:
+    number = _real(value, "a number of percent")
+    return None if number is None else number / 100
+
+
+def _decimal(value: Any) -> float | None:
+    return _real(value, "a number")
 
 
 def _to_display_time(value: datetime) -> datetime:
@@ -347,6 +431,7 @@ _CONVERTERS: dict[str, Callable[[Any], Any]] = {
     "vnd": _integer,
     "int": _integer,
     "percent": _percent,
+    "decimal": _decimal,
     "date": _date,
     "datetime": _datetime,
 }

@@ -430,6 +430,10 @@ def test_processing_page_and_excel(leader_client, world):
     assert ws["C5"].value == pytest.approx(2 / 3)
     steps = book["Theo bước"]
     assert [steps.cell(r, 3).value for r in range(4, 11)] == [4, 4, 3, 3, 3, 0, 0]
+    averages = [steps.cell(r, 4) for r in range(4, 11)]  # working days, as numbers
+    assert all(isinstance(c.value, int | float) for c in averages[:5])
+    assert [c.value for c in averages[5:]] == [None, None]
+    assert averages[0].number_format == "#,##0.00"
     overdue = book["Hồ sơ quá hạn"]
     assert overdue["A4"].value == d4.code and overdue.max_row == 4
     assert overdue["E4"].is_date and overdue["E4"].number_format == "dd/mm/yyyy"

@@ -4,9 +4,9 @@ a bare Flask hello-world served by the same gunicorn settings in the same run.
     .venv/bin/python -m tests.load.run_load            # from the repository root
 
 Steps: make sure the database exists, is migrated and holds ``--dossiers`` dossiers (seeded with
-``flask --app grants seed-demo --dossiers N`` when short); start gunicorn twice (the app with the
-production settings, and tests/load/hello.py) on free ports of 127.0.0.1; log in with the demo
-accounts to get session cookies; check each page answers 200; then run
+``flask --app grants seed-demo --dossiers N`` when short), then ANALYZE it; start gunicorn twice
+(the app with the production settings, and tests/load/hello.py) on free ports of 127.0.0.1; log
+in with the demo accounts to get session cookies; check each page answers 200; then run
 ``wrk -t2 -c32 -d60s --latency`` against hello-world, a dossier page, the one-stop work queue and
 the budget dashboard, one after the other. Prints a Markdown table (requests/s, ratio to
 hello-world, p50/p95/p99 latency, errors) and exits 1 when a target is missed (dossier page
@@ -85,6 +85,7 @@ def ensure_database(url: str, dossiers: int, reseed: bool) -> None:
     have = count_dossiers(url)
     if have >= dossiers:
         log(f"{have} dossiers already there")
+        analyze(url)
         return
     missing = dossiers - have
     log(f"seeding {missing} dossiers (flask --app grants seed-demo --dossiers {missing})")
@@ -98,6 +99,17 @@ def ensure_database(url: str, dossiers: int, reseed: bool) -> None:
     else:
         raise SystemExit("seed-demo failed three times")
     log(f"{count_dossiers(url)} dossiers")
+    analyze(url)
+
+
+def analyze(url: str) -> None:
+    """Planner statistics after a bulk load (autovacuum may not have got to it yet), as a DBA
+    would do after restoring or importing data."""
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text("ANALYZE"))
+    engine.dispose()
+    log("ANALYZE done")
 
 
 def count_dossiers(url: str) -> int:

@@ -427,6 +427,23 @@ def test_public_lookups_are_rate_limited(limited_app, db, world):
         "thao tác quá nhiều lần" in api.json["error"]["message"]
 
 
+# ---------------------------------------------------------------- open redirects
+
+
+@pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example", "/\\evil.example",
+                                    "/\t/evil.example", "/\\/evil.example", "///evil.example",
+                                    "javascript:alert(1)", "\\\\evil.example"])
+def test_login_never_redirects_off_site(client, world, target):
+    from urllib.parse import urlsplit
+
+    response = client.post("/auth/login", query_string={"next": target},
+                           data={"email": world[Role.CLERK].email, "password": PASSWORD})
+    location = response.headers["Location"]
+    assert response.status_code == 302 and location.startswith("/")
+    assert not location.startswith("//") and "\\" not in location
+    assert not urlsplit(location).netloc and not urlsplit(location).scheme
+
+
 # ---------------------------------------------------------------- headers off the beaten path
 
 

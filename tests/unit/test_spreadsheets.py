@@ -247,10 +247,47 @@ def test_a_value_of_the_wrong_kind_names_its_place(key, value):
 
 
 def test_a_failed_export_leaves_no_temporary_files(tmp_path, monkeypatch):
-    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # where openpyxl streams sheets
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # where XlsxWriter streams sheets
     with pytest.raises(TypeError):
         to_xlsx_bytes([sheet(), sheet(rows=[{"approved_vnd": "nhiều"}])])
     assert list(tmp_path.iterdir()) == []
+
+
+def test_decimal_columns_are_numbers_with_two_decimals():
+    columns = [Column("Bước", "step"), Column("Trung bình (ngày làm việc)", "average", "decimal")]
+    rows = [
+        {"step": "Tiếp nhận", "average": 0.714285},
+        {"step": "Thẩm định", "average": Decimal("12.5")},
+        {"step": "Phê duyệt", "average": 3},
+        {"step": "Chưa có", "average": None},
+        {"step": "Trống", "average": float("nan")},
+    ]
+    ws = read(to_xlsx_bytes([sheet(columns=columns, rows=rows)]))["Hồ sơ"]
+    assert [ws.cell(r, 2).value for r in range(4, 9)] == [0.714285, 12.5, 3, None, None]
+    assert ws["B4"].number_format == "#,##0.00" and ws["B4"].data_type == "n"
+    assert Column("Trung bình", "average", "decimal").display_width == 12
+
+
+@pytest.mark.parametrize("value", ["0,71", True, float("inf"), Decimal("NaN")])
+def test_a_decimal_column_refuses_what_is_not_a_finite_number(value):
+    columns = [Column("Bước", "step"), Column("Trung bình", "average", "decimal")]
+    rows = [{"step": "a", "average": 1.5}, {"step": "b", "average": value}]
+    with pytest.raises(TypeError, match=r"column 'average' \(decimal\).*data row 2"):
+        to_xlsx_bytes([sheet(columns=columns, rows=rows)])
+
+
+def test_text_that_looks_like_rich_text_xml_stays_plain_text():
+    # XlsxWriter's constant_memory mode would copy such a string into the XML unescaped.
+    rows = [{"code": "<r><t>giả</t></r>", "organisation": "<r>A & B</r>"}]
+    ws = read(to_xlsx_bytes([sheet(rows=rows, totals_label="<r>Tổng</r>")]))["Hồ sơ"]
+    assert ws["A4"].value == "<r><t>giả</t></r>" and ws["A4"].data_type == "s"
+    assert ws["B4"].value == "<r>A & B</r>"
+    assert ws["A5"].value == "<r>Tổng</r>"
+
+
+def test_repeated_sheet_names_are_numbered():
+    wb = read(to_xlsx_bytes([sheet(), sheet(name="hồ sơ"), sheet(name="History")]))
+    assert wb.sheetnames == ["Hồ sơ", "hồ sơ1", "History1"]
 
 
 def test_bad_specs_are_refused():
