@@ -37,6 +37,10 @@ def create_app(config_class=None) -> Flask:
         instance_path=str(ROOT / "instance"),
     )
     app.config.from_object(config_class)
+    if not app.config.get("TESTING"):
+        # Any setting can be overridden as GRANTS_<NAME> (values parsed as JSON when they can
+        # be: GRANTS_PER_PAGE=50, GRANTS_RATELIMIT_ENABLED=false).
+        app.config.from_prefixed_env("GRANTS")
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
     db.init_app(app)
