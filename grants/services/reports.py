@@ -40,7 +40,6 @@ from sqlalchemy import (
     and_,
     case,
     cast,
-    extract,
     func,
     literal,
     or_,
@@ -68,6 +67,7 @@ from grants.models import (
 )
 from grants.models.enums import CatalogueKind, Channel, Outcome
 from grants.services import clock
+from grants.services.budget_queries import monthly_flows
 from grants.services.ledger import signed_sums
 
 NO_COMMUNE = "(Chưa ghi xã/phường)"
@@ -231,21 +231,11 @@ class BudgetExecution:
 
 def budget_execution(year: ProgramYear) -> BudgetExecution:
     """Allocated, committed, disbursed and remaining for ``year``, with the flows by month."""
-    committed, disbursed = signed_sums()
-    entry_year = extract("year", LedgerEntry.entry_on)
-    entry_month = extract("month", LedgerEntry.entry_on)
-    rows = db.session.execute(
-        select(entry_year, entry_month, committed, disbursed)
-        .where(LedgerEntry.program_year_id == year.id)
-        .group_by(entry_year, entry_month))
-    found = {(int(y), int(m)): (int(c or 0), int(d or 0)) for y, m, c, d in rows}
-    keys = [(year.year, m) for m in range(1, 13)]
-    keys += sorted(k for k in found if k not in set(keys))
     months, total_c, total_d = [], 0, 0
-    for y, m in keys:
-        c, d = found.get((y, m), (0, 0))
-        total_c, total_d = total_c + c, total_d + d
-        months.append(MonthRow(y, m, c, d, total_c, total_d))
+    for flow in monthly_flows(year):
+        total_c, total_d = total_c + flow.committed_vnd, total_d + flow.disbursed_vnd
+        months.append(MonthRow(flow.year, flow.month, flow.committed_vnd, flow.disbursed_vnd,
+                               total_c, total_d))
     return BudgetExecution(year.year, year.budget_vnd, total_c, total_d, months)
 
 
