@@ -39,6 +39,7 @@ from grants.models.enums import Channel, CopyKind, Recommendation
 from grants.permissions import dossier_or_404, role_required
 from grants.services import dossiers as svc
 from grants.services import uploads, worklists
+from grants.web.fragments import cached_fragment
 
 bp = Blueprint("dossiers", __name__, url_prefix="/dossiers")
 bp.before_request(role_required(*STAFF_ROLES))
@@ -218,14 +219,19 @@ def register():
 @bp.get("/<int:dossier_id>")
 def show(dossier_id: int):
     dossier = dossier_or_404(dossier_id)
+    body = cached_fragment("dossier-page", (dossier.id, dossier.version, current_user.id),
+                           lambda: _show_body(dossier))
+    return render_template("dossiers/show.html", dossier=dossier, body=body)
+
+
+def _show_body(dossier) -> str:
     decision = svc.decision_of(dossier)
-    appraisals = worklists.dossier_appraisals(dossier.id)
     results = {r.checklist_item_id: r for r in dossier.checklist_results}
     return render_template(
-        "dossiers/show.html", dossier=dossier, decision=decision,
+        "dossiers/_show_body.html", dossier=dossier, decision=decision,
         checklist=[(line, results.get(line.id)) for line in dossier.program_year.checklist],
         decision_reasons=worklists.reasons_of(decision),
-        appraisals=appraisals, visits=svc.site_visits(dossier),
+        appraisals=worklists.dossier_appraisals(dossier.id), visits=svc.site_visits(dossier),
         history=worklists.dossier_history(dossier.id),
         documents=worklists.dossier_documents(dossier.id),
         supplements=worklists.supplement_requests(dossier.id),

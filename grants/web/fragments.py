@@ -1,0 +1,35 @@
+"""Rendered page fragments reused until the data changes (Flask-Caching underneath).
+
+A busy page such as the staff dossier page runs some twenty queries and renders a long template,
+yet changes only when somebody acts. Its body is cached under a key made of what it shows (the
+dossier and its version, the viewer) and the data stamp, which moves with every audit event,
+ledger entry, dossier, item and year; the cache timeout (``CACHE_DEFAULT_TIMEOUT``) bounds what the
+stamp cannot see, such as a deadline mark that turns "late" as the clock runs. The per-request
+parts of a page (navigation, flash messages, the CSRF token) stay outside the fragment.
+"""
+
+from collections.abc import Callable, Hashable
+
+from markupsafe import Markup
+
+from grants.extensions import cache
+from grants.services.reports import data_stamp
+
+
+def fragment_key(name: str, parts: tuple[Hashable, ...]) -> str:
+    """The cache key of fragment ``name`` for ``parts`` at the current data stamp."""
+    return ":".join(str(p) for p in ("fragment", name, *parts, *data_stamp()))
+
+
+def cached_fragment(name: str, parts: tuple[Hashable, ...], render: Callable[[], str]) -> Markup:
+    """HTML of ``render()``, reused for the same ``name``/``parts`` while the data is unchanged.
+
+    ``render`` must return escaped HTML (a rendered template) and depend only on ``parts`` and
+    the database; never on the request's flash messages, form data or CSRF token.
+    """
+    key = fragment_key(name, parts)
+    html = cache.get(key)
+    if html is None:
+        html = str(render())
+        cache.set(key, html)
+    return Markup(html)  # noqa: S704 - the output of our own autoescaped template

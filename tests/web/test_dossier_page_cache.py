@@ -1,0 +1,88 @@
+"""The staff dossier page's body is a cached fragment: repeated views skip the queries, yet every
+change (an action, an upload, an admin edit of a name) shows on the very next view, and each
+viewer keeps their own buttons."""
+
+from contextlib import contextmanager
+
+from sqlalchemy import event
+
+from grants.domain.roles import Role
+from grants.services import organisations
+from tests.walk import act, draft, full_checklist
+
+
+@contextmanager
+def counted_queries(db):
+    statements = []
+
+    def count(conn, cursor, statement, params, context, executemany):
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        yield statements
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+
+
+def page(client, dossier) -> str:
+    response = client.get(f"/dossiers/{dossier.id}")
+    assert response.status_code == 200
+    return response.get_data(as_text=True)
+
+
+def test_repeat_view_reuses_the_body_and_runs_few_queries(client, db, world, login):
+    from grants.services import dossiers as svc
+
+    dossier = draft(db, world)
+    act(db, svc.submit, dossier, actor=world[Role.CLERK])
+    login(world[Role.CLERK])
+    page(client, dossier)  # takes the login's flash message
+    from grants.extensions import cache
+
+    cache.clear()
+    with counted_queries(db) as first:
+        first_html = page(client, dossier)
+    with counted_queries(db) as second:
+        second_html = page(client, dossier)
+    assert second_html == first_html
+    assert "Nội dung đề nghị hỗ trợ" in second_html
+    assert len(first) >= 10
+    # user, its roles, the dossier (authorisation) and the data stamp: nothing of the body
+    assert len(second) <= 4, second
+
+
+def test_an_action_shows_on_the_next_view(client, db, world, login):
+    from grants.services import dossiers as svc
+
+    dossier = draft(db, world)
+    act(db, svc.submit, dossier, actor=world[Role.CLERK])
+    login(world[Role.CLERK])
+    assert "Chưa có văn bản." in page(client, dossier)
+    assert "Tiếp nhận hồ sơ" not in page(client, dossier).split("Lịch sử xử lý")[1]
+
+    act(db, svc.receive, dossier, actor=world[Role.CLERK], lines=full_checklist(dossier))
+
+    html = page(client, dossier)
+    assert "Được tiếp nhận" in html
+    assert "Giấy tiếp nhận hồ sơ" in html  # the receipt slip issued at reception
+
+
+def test_an_organisation_edit_shows_on_the_next_view(client, db, world, login):
+    dossier = draft(db, world)
+    login(world[Role.CLERK])
+    assert "Số 1 đường Lê Lợi" not in page(client, dossier)
+    act(db, organisations.update_profile, world["org"], actor=world[Role.ADMIN],
+        address="Số 1 đường Lê Lợi", commune="Phường Suối Hoa")
+    assert "Số 1 đường Lê Lợi" in page(client, dossier)
+
+
+def test_each_viewer_keeps_their_own_buttons(client, db, world, login):
+    from grants.services import dossiers as svc
+
+    dossier = draft(db, world)
+    act(db, svc.submit, dossier, actor=world[Role.CLERK])
+    login(world[Role.CLERK])
+    assert f'href="/intake/{dossier.id}/check"' in page(client, dossier)
+    login(world[Role.HEAD])
+    assert f'href="/intake/{dossier.id}/check"' not in page(client, dossier)
