@@ -73,9 +73,12 @@ def create_app(config_class=None) -> Flask:
 
 @login_manager.user_loader
 def _load_user(user_id: str):
+    from sqlalchemy.orm import joinedload
+
     from grants.models import User
 
-    return db.session.get(User, int(user_id))
+    # Every request loads its user: one query with the roles rather than two.
+    return db.session.get(User, int(user_id), options=[joinedload(User.role_rows)])
 
 
 def format_date(value) -> str:

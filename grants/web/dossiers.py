@@ -199,14 +199,23 @@ def list_filters(args, statuses):
     }
 
 
-def render_list(template: str, statuses, *, title: str, context: dict | None = None,
-                **queue_kw):
-    """Render a work list: filters from the query string, one page of ``worklists.queue``."""
-    form, kw = list_filters(request.args, statuses)
-    page = worklists.queue(statuses, **kw, **queue_kw)
-    marks = worklists.deadline_marks(row.dossier for row in page.items)
-    return render_template(template, page=page, marks=marks, filters=form, title=title,
-                           **(context or {}))
+def render_list(template: str, statuses, *, title: str, **queue_kw):
+    """Render a work list: filters from the query string, one page of ``worklists.queue``.
+
+    The list is a cached fragment for this viewer and query string (``template`` renders into
+    ``layout``: just its content block), so a queue reloaded all day long is computed again
+    only after the data changed."""
+    def body() -> str:
+        form, kw = list_filters(request.args, statuses)
+        page = worklists.queue(statuses, **kw, **queue_kw)
+        marks = worklists.deadline_marks(row.dossier for row in page.items)
+        return render_template(template, layout="_fragment.html", page=page, marks=marks,
+                               filters=form, title=title)
+
+    key = (template, current_user.id, request.query_string.decode("utf-8", "replace"),
+           tuple(sorted(queue_kw.items())))
+    return render_template("_cached_page.html", title=title,
+                           body=cached_fragment("work-list", key, body))
 
 
 @bp.get("/")
@@ -221,7 +230,7 @@ def show(dossier_id: int):
     dossier = dossier_or_404(dossier_id)
     body = cached_fragment("dossier-page", (dossier.id, dossier.version, current_user.id),
                            lambda: _show_body(dossier))
-    return render_template("dossiers/show.html", dossier=dossier, body=body)
+    return render_template("_cached_page.html", title=f"Hồ sơ {dossier.code}", body=body)
 
 
 def _show_body(dossier) -> str:

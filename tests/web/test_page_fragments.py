@@ -1,6 +1,6 @@
-"""The staff dossier page's body is a cached fragment: repeated views skip the queries, yet every
-change (an action, an upload, an admin edit of a name) shows on the very next view, and each
-viewer keeps their own buttons."""
+"""The staff dossier page and the work lists are cached fragments: repeated views skip the
+queries, yet every change (an action, an admin edit of a name) shows on the very next view, and
+each viewer keeps their own buttons and their own list."""
 
 from contextlib import contextmanager
 
@@ -86,3 +86,31 @@ def test_each_viewer_keeps_their_own_buttons(client, db, world, login):
     assert f'href="/intake/{dossier.id}/check"' in page(client, dossier)
     login(world[Role.HEAD])
     assert f'href="/intake/{dossier.id}/check"' not in page(client, dossier)
+
+
+def test_a_work_list_shows_a_change_on_the_next_view(client, db, world, login):
+    from grants.services import dossiers as svc
+
+    dossier = draft(db, world)
+    act(db, svc.submit, dossier, actor=world[Role.CLERK])
+    login(world[Role.CLERK])
+    assert dossier.code in client.get("/intake/").get_data(as_text=True)
+    assert dossier.code in client.get("/intake/").get_data(as_text=True)
+    act(db, svc.receive, dossier, actor=world[Role.CLERK], lines=full_checklist(dossier))
+    assert dossier.code not in client.get("/intake/").get_data(as_text=True)
+    login(world[Role.HEAD])
+    assert dossier.code in client.get("/review/").get_data(as_text=True)
+
+
+def test_each_appraiser_sees_only_their_own_list(client, db, world, login, make_user):
+    from grants.services import dossiers as svc
+
+    other = make_user(Role.APPRAISER)
+    dossier = draft(db, world)
+    act(db, svc.submit, dossier, actor=world[Role.CLERK])
+    act(db, svc.receive, dossier, actor=world[Role.CLERK], lines=full_checklist(dossier))
+    act(db, svc.assign, dossier, actor=world[Role.HEAD], appraiser=world[Role.APPRAISER])
+    login(world[Role.APPRAISER])
+    assert dossier.code in client.get("/appraisal/").get_data(as_text=True)
+    login(other)
+    assert dossier.code not in client.get("/appraisal/").get_data(as_text=True)
