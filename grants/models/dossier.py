@@ -13,6 +13,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -20,6 +21,8 @@ from grants.domain.workflow_states import Status
 from grants.extensions import db
 from grants.models._types import created_at, enum_check, money
 from grants.models.enums import Channel, CopyKind, Outcome
+
+LIVE_APPROVAL_SQL = f"outcome = '{Outcome.APPROVED.value}' AND approved_vnd > 0"
 
 
 class Dossier(db.Model):
@@ -31,14 +34,21 @@ class Dossier(db.Model):
         enum_check("outcome", Outcome, "outcome_known", nullable=True),
         CheckConstraint("approved_vnd >= 0", name="approved_non_negative"),
         CheckConstraint("paid_vnd >= 0 AND paid_vnd <= approved_vnd", name="paid_within_approved"),
-        # Year reports and overdue lists: (year, state) then the due moment.
-        Index("ix_dossiers_year_status_due", "program_year_id", "status", "due_at"),
+        # Year reports and overdue lists: (year, state) then the due moment; the finish and
+        # decision moments make it cover the on-time counts.
+        Index("ix_dossiers_year_status_done", "program_year_id", "status", "due_at",
+              "finished_at", "decided_at"),
         Index("ix_dossiers_status_due", "status", "due_at"),
         # Work queues sort the waiting states by their step deadline.
         Index("ix_dossiers_status_step_due", "status", "step_due_at"),
         # Demand and target reports read these without touching the table.
         Index("ix_dossiers_year_status_org", "program_year_id", "status", "organisation_id",
               "outcome", "approved_vnd"),
+        # Approved dossiers with a live commitment (budget_queries.live_approval): few per year
+        # (the budget caps them), read by the dashboard and the reports without a scan.
+        Index("ix_dossiers_live_approval", "program_year_id", "organisation_id", "approved_vnd",
+              "paid_vnd", "outcome", sqlite_where=text(LIVE_APPROVAL_SQL),
+              postgresql_where=text(LIVE_APPROVAL_SQL)),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -116,6 +126,9 @@ class DossierItem(db.Model):
                         "AND approved_vnd <= requested_vnd)", name="approved_within_requested"),
         Index("ix_dossier_items_amounts", "dossier_id", "catalogue_item_id",
               "consulting_cost_vnd", "requested_vnd", "approved_vnd"),
+        # Items granted an amount (budget_queries.approved_item).
+        Index("ix_dossier_items_approved", "dossier_id", "catalogue_item_id", "approved_vnd",
+              sqlite_where=text("approved_vnd > 0"), postgresql_where=text("approved_vnd > 0")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

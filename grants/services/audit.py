@@ -34,6 +34,7 @@ def record(action: str, obj, *, actor, before: dict | None = None, after: dict |
         object_type=type(obj).__name__ if obj is not None else "System",
         object_id=getattr(obj, "id", None),
         dossier_id=getattr(dossier, "id", None),
+        program_year_id=getattr(dossier, "program_year_id", None),
         from_status=from_status,
         to_status=to_status,
         before_json=_dump(before),

@@ -49,6 +49,7 @@ from grants.db import local_today
 from grants.domain.budget import EntryKind
 from grants.domain.deadlines import dossier_due
 from grants.domain.money import format_vnd, support_amount
+from grants.domain.office_time import office_days_between
 from grants.domain.roles import Role
 from grants.domain.workflow import STEP_OF_STATUS
 from grants.domain.workflow_states import Status
@@ -739,7 +740,7 @@ class _Generator:
                 "decided_at": _utc(decided), "document_id": None,
                 "signer_name": year.signer_name,
             })
-        self._history(events, dossier_id, details)
+        self._history(events, year.id, dossier_id, details)
 
     @staticmethod
     def _actor(events: list[_Event], *actions: str) -> int | None:
@@ -843,10 +844,13 @@ class _Generator:
             events.append(_Event(action, to, day, minute, actor, local))
         return events
 
-    def _history(self, events: list[_Event], dossier_id: int, details: dict) -> None:
-        """One audit event per step, with the details the app's services record."""
+    def _history(self, events: list[_Event], year_id: int, dossier_id: int,
+                 details: dict) -> None:
+        """One audit event per step, with the details the app's services record (and the
+        step's office time, as grants.models.audit fills it for the app's events)."""
         rng = self.rng
         previous: Status | None = None
+        changed_at: datetime | None = None
         resubmitted = next((e.local for e in events if e.action == "resubmit"), None)
         for event in events:
             note, after = None, details.get(event.action)
@@ -863,16 +867,18 @@ class _Generator:
                     "answered_at": _utc(resubmitted) if resubmitted else None,
                     "answer_note": "Đã nộp bổ sung theo yêu cầu." if resubmitted else None,
                 })
+            at = _utc(event.local)
             self.audit.append({
-                "id": self.ids.take(AuditEvent), "at": _utc(event.local),
+                "id": self.ids.take(AuditEvent), "at": at,
                 "actor_id": event.actor, "action": f"dossier.{event.action}",
                 "object_type": "Dossier", "object_id": dossier_id, "dossier_id": dossier_id,
                 "from_status": previous.value if previous else None,
                 "to_status": event.to.value, "before_json": None,
                 "after_json": _dump(after) if after is not None else None,
-                "note": note, "ip": None,
+                "note": note, "ip": None, "program_year_id": year_id,
+                "step_days": office_days_between(changed_at, at) if changed_at else None,
             })
-            previous = event.to
+            previous, changed_at = event.to, at
 
     def _ledger(self, year: _Year, dossier_id: int, approved: int, events: list[_Event],
                 decided: datetime) -> int:
@@ -943,7 +949,7 @@ class _Generator:
             "action": _LEDGER_ACTIONS[kind], "object_type": "LedgerEntry",
             "object_id": entry_id, "dossier_id": dossier_id, "from_status": None,
             "to_status": None, "before_json": None, "after_json": _dump(facts),
-            "note": reason, "ip": None,
+            "note": reason, "ip": None, "program_year_id": year.id, "step_days": None,
         })
         return entry_id
 

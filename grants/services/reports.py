@@ -1,9 +1,10 @@
 """Read-side figures for the reports of SPEC §7: budget execution, target progress, the year's
 demand summary, processing times and the year-over-year view, plus the full dossier register.
 
-Every figure is an aggregate computed by the database (GROUP BY, SUM/COUNT over CASE, a window
-function for the step times); Python only folds the handful of group rows that come back, so the
-cost does not depend on how many dossiers are loaded into memory. No writes here.
+Every figure is an aggregate computed by the database (GROUP BY, SUM/COUNT over CASE, read from
+covering or partial indexes where a year holds many rows); Python only folds the handful of group
+rows that come back, so the cost does not depend on how many dossiers are loaded into memory.
+No writes here.
 
 Definitions shared by the pages, the Excel files and the tests:
 
@@ -18,10 +19,11 @@ Definitions shared by the pages, the Excel files and the tests:
   without a due moment (e.g. imported legacy dossiers) are counted apart, not in the rate.
 * **Overdue**: dossiers still being processed (received … reviewed) whose due moment has passed.
 * **Working days per step** are measured on the audit trail: the time between a dossier's state
-  change that started a step and the one that ended it, counted in office time (08:00–12:00,
-  13:00–17:00 Vietnam time, Monday to Friday; one working day = 8 office hours). Public holidays
-  and compensatory days are *not* deducted, so a step spanning Tết reads longer than it was:
-  an approximation, stated on the page.
+  change that started a step and the one that ended it (stored with the later change as
+  ``AuditEvent.step_days``), counted in office time (08:00–12:00, 13:00–17:00 Vietnam time,
+  Monday to Friday; one working day = 8 office hours). Public holidays and compensatory days
+  are *not* deducted, so a step spanning Tết reads longer than it was: an approximation,
+  stated on the page.
 """
 
 import threading
@@ -36,10 +38,8 @@ from flask import current_app
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import (
     Float,
-    Integer,
     and_,
     case,
-    cast,
     func,
     literal,
     or_,
@@ -65,9 +65,9 @@ from grants.models import (
     ProgramYear,
     User,
 )
-from grants.models.enums import CatalogueKind, Channel, Outcome
+from grants.models.enums import CatalogueKind, Channel
 from grants.services import clock
-from grants.services.budget_queries import monthly_flows
+from grants.services.budget_queries import approved_item, live_approval, monthly_flows
 from grants.services.ledger import signed_sums
 
 NO_COMMUNE = "(Chưa ghi xã/phường)"
@@ -278,7 +278,7 @@ _MAY_BE_APPROVED = (Status.APPROVED, Status.ISSUED, Status.RETURNED)
 
 def _live_approval():
     # The same test as budget_queries.items_approved: outcome approved with a live commitment.
-    return and_(Dossier.outcome == Outcome.APPROVED.value, Dossier.approved_vnd > 0)
+    return live_approval()
 
 
 def target_report(year: ProgramYear) -> TargetReport:
@@ -287,7 +287,7 @@ def target_report(year: ProgramYear) -> TargetReport:
 
 
 def _target_report(year: ProgramYear) -> TargetReport:
-    approved = and_(_live_approval(), DossierItem.approved_vnd > 0)
+    approved = and_(_live_approval(), approved_item())
     pending = Dossier.status.in_(_values(UNDECIDED))
     rows = db.session.execute(
         select(CatalogueItem.code, CatalogueItem.name, CatalogueItem.kind,
@@ -544,45 +544,8 @@ def overdue_all(year: ProgramYear, *, now: datetime | None = None) -> Iterator[O
                          working_days_late(calendar, to_local(row[5]), now_local), row[6])
 
 
-# Step times: measured on the audit trail with a window function (LAG) per dossier.
-
-_EPOCH_MONDAY_JD = 2440591.5  # julianday('1970-01-05'), a Monday
-_UTC_OFFSET_DAYS = 7 / 24  # Vietnam time, no daylight saving
-
-
-def _local_days(column):
-    """A naive-UTC timestamp as fractional days since Monday 1970-01-05 00:00 Vietnam time."""
-    if _is_postgresql():
-        # date_part() is double precision; extract() would compute in slow numeric.
-        return func.date_part("epoch", column) / 86400.0 - 4 + _UTC_OFFSET_DAYS
-    return func.julianday(column) - _EPOCH_MONDAY_JD + _UTC_OFFSET_DAYS
-
-
-def _is_postgresql() -> bool:
-    return db.engine.dialect.name == "postgresql"
-
-
-def _clamp(value, low: float, high: float):
-    if _is_postgresql():
-        return func.least(func.greatest(value, low), high)
-    return func.min(func.max(value, low), high)  # SQLite's scalar (multi-argument) min/max
-
-
-def _day_number(days):
-    if _is_postgresql():
-        return cast(func.floor(days), Integer)
-    return cast(days, Integer)  # truncation = floor: every timestamp is after 1970
-
-
-def _office_clock(days, n):
-    """Working days elapsed since the epoch at this moment: 5 per full week, plus the office
-    time of the current weekday (08:00–12:00 and 13:00–17:00 make one working day)."""
-    weekday = n % 7  # 0 = Monday … 4 = Friday
-    hours = (days - n) * 24.0
-    morning, afternoon = _clamp(hours, 8.0, 12.0) - 8.0, _clamp(hours, 13.0, 17.0) - 13.0
-    office = case((weekday >= 5, 0.0), else_=(morning + afternoon) / 8.0)
-    whole_days = case((weekday < 5, weekday), else_=5)
-    return cast(n // 7, Integer) * 5 + whole_days + office
+# Step times: each change of state stores the office time since the previous one
+# (AuditEvent.step_days, see grants.domain.office_time); the report sums them per step.
 
 
 def _step_allotments(year: ProgramYear) -> dict[str, float | None]:
@@ -595,37 +558,21 @@ def _step_allotments(year: ProgramYear) -> dict[str, float | None]:
 def _step_sums(year: ProgramYear) -> list[tuple]:
     """(from_status, actor_id, count, sum of working days, count over allotment) per group.
 
-    Every state change of the year is read once (window function LAG per dossier over its
-    audit events, ordered by id); only the group rows come back.
+    Every change of state of the year's dossiers carries the office time of the step it ended
+    (``step_days``, stored when the change was written): one range of the index
+    ``ix_audit_events_step_times``, already in group order; only the group rows come back.
     """
     allotments = _step_allotments(year)
-    real_change = and_(AuditEvent.to_status.is_not(None),
-                       or_(AuditEvent.from_status.is_(None),
-                           AuditEvent.from_status != AuditEvent.to_status))
-    days = (select(AuditEvent.id, AuditEvent.dossier_id, AuditEvent.from_status,
-                   AuditEvent.to_status, AuditEvent.actor_id,
-                   _local_days(AuditEvent.at).label("days"))
-            .join(Dossier, Dossier.id == AuditEvent.dossier_id)
-            .where(Dossier.program_year_id == year.id, real_change)
-            # OFFSET 0 keeps both databases from inlining this subquery, which would evaluate
-            # the timestamp conversion once per reference to "days" below instead of once.
-            .offset(0)).subquery("d")
-    numbered = select(days, _day_number(days.c.days).label("n")).subquery("n")
-    clocked = select(numbered.c.id, numbered.c.dossier_id, numbered.c.from_status,
-                     numbered.c.to_status, numbered.c.actor_id,
-                     _office_clock(numbered.c.days, numbered.c.n).label("w")).subquery("w")
-    previous = func.lag(clocked.c.w).over(partition_by=clocked.c.dossier_id,
-                                          order_by=clocked.c.id)
-    spans = select(clocked.c.from_status, clocked.c.to_status, clocked.c.actor_id,
-                   (clocked.c.w - previous).label("span")).subquery("s")
     counted = {status: days for status, days in allotments.items() if days is not None}
-    allotment = case(counted, value=spans.c.from_status, else_=literal(None, Float))
+    span = AuditEvent.step_days
+    allotment = case(counted, value=AuditEvent.from_status, else_=literal(None, Float))
     rows = db.session.execute(
-        select(spans.c.from_status, spans.c.actor_id, func.count(), func.sum(spans.c.span),
-               func.sum(case((spans.c.span > allotment, 1), else_=0)))
-        .where(spans.c.from_status.in_(list(allotments)), spans.c.span.is_not(None),
-               spans.c.to_status != Status.WITHDRAWN.value)
-        .group_by(spans.c.from_status, spans.c.actor_id)).all()
+        select(AuditEvent.from_status, AuditEvent.actor_id, func.count(), func.sum(span),
+               func.sum(case((span > allotment, 1), else_=0)))
+        .where(AuditEvent.program_year_id == year.id, span.is_not(None),
+               AuditEvent.from_status.in_(list(allotments)),
+               AuditEvent.to_status != Status.WITHDRAWN.value)
+        .group_by(AuditEvent.from_status, AuditEvent.actor_id)).all()
     return [(f, a, int(n), float(s or 0), int(o or 0)) for f, a, n, s, o in rows]
 
 
@@ -745,7 +692,7 @@ def _year_over_year() -> tuple[YearRow, ...]:
     items = dict(db.session.execute(
         select(Dossier.program_year_id, func.count(DossierItem.id))
         .join(Dossier, DossierItem.dossier_id == Dossier.id)
-        .where(_live_approval(), DossierItem.approved_vnd > 0)
+        .where(_live_approval(), approved_item())
         .group_by(Dossier.program_year_id)).all())
     rows = []
     for pid, number, budget in years:
