@@ -45,12 +45,14 @@ class Config:
     BOOTSTRAP_SERVE_LOCAL = True
     PASSWORD_HASH_METHOD = "scrypt"  # noqa: S105 - a method name, not a password
     PER_PAGE = env_int("PER_PAGE", 25)
-    # Rendered page fragments (grants/web/fragments.py): one in-process cache per worker, each
-    # entry also keyed by the data stamp, so a change shows at once; the timeout bounds what the
-    # stamp cannot see (deadline marks that turn "late" as time passes). GRANTS_CACHE_TYPE can
-    # name a shared backend (e.g. RedisCache with GRANTS_CACHE_REDIS_URL).
+    # How long a memoised report figure (grants/services/reports.py) or a cached page fragment
+    # (grants/web/fragments.py) may be reused at most; 0 turns both off. Both are also keyed by
+    # the data stamp, so a change shows at once; the limit bounds what the stamp cannot see
+    # (deadline marks that turn "late" as time passes). Fragments live in Flask-Caching: one
+    # in-process cache per worker, or a shared backend named by GRANTS_CACHE_TYPE (e.g.
+    # RedisCache with GRANTS_CACHE_REDIS_URL).
+    REPORT_CACHE_SECONDS = env_int("REPORT_CACHE_SECONDS", 60)
     CACHE_TYPE = env("CACHE_TYPE", "SimpleCache")
-    CACHE_DEFAULT_TIMEOUT = env_int("CACHE_DEFAULT_TIMEOUT", 60)
     CACHE_THRESHOLD = env_int("CACHE_THRESHOLD", 500)
     ISSUING_BODY = ("UBND TỈNH BẮC NINH", "SỞ KHOA HỌC VÀ CÔNG NGHỆ")
     PLACE_NAME = env("PLACE_NAME", "Bắc Ninh")

@@ -3,13 +3,14 @@
 A busy page such as the staff dossier page runs some twenty queries and renders a long template,
 yet changes only when somebody acts. Its body is cached under a key made of what it shows (the
 dossier and its version, the viewer) and the data stamp, which moves with every audit event,
-ledger entry, dossier, item and year; the cache timeout (``CACHE_DEFAULT_TIMEOUT``) bounds what the
-stamp cannot see, such as a deadline mark that turns "late" as the clock runs. The per-request
+ledger entry, dossier, item and year; ``REPORT_CACHE_SECONDS`` (0: off) bounds what the stamp
+cannot see, such as a deadline mark that turns "late" as the clock runs. The per-request
 parts of a page (navigation, flash messages, the CSRF token) stay outside the fragment.
 """
 
 from collections.abc import Callable, Hashable
 
+from flask import current_app
 from markupsafe import Markup
 
 from grants.extensions import cache
@@ -27,9 +28,12 @@ def cached_fragment(name: str, parts: tuple[Hashable, ...], render: Callable[[],
     ``render`` must return escaped HTML (a rendered template) and depend only on ``parts`` and
     the database; never on the request's flash messages, form data or CSRF token.
     """
+    seconds = current_app.config.get("REPORT_CACHE_SECONDS", 60)
+    if not seconds:
+        return Markup(render())  # noqa: S704 - the output of our own autoescaped template
     key = fragment_key(name, parts)
     html = cache.get(key)
     if html is None:
         html = str(render())
-        cache.set(key, html)
+        cache.set(key, html, timeout=seconds)
     return Markup(html)  # noqa: S704 - the output of our own autoescaped template

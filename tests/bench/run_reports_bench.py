@@ -15,9 +15,10 @@ under /tmp/grants-bench; an existing database that already holds the dossiers is
 ``--reseed``; PostgreSQL tables are then ANALYZEd, as autovacuum would), then measures server
 time with the Flask test client, logged in as the demo leader: every page is requested twice
 to warm up, then ``--repeat`` times (median, p95 and the median CPU time of this process, which
-includes SQLite's work but not PostgreSQL's). Report
-pages are measured twice: with the report memo off (``REPORT_CACHE_SECONDS = 0``: every request
-computes every figure) and on (the default: figures reused until the data changes). The full
+includes SQLite's work but not PostgreSQL's). Every
+page is measured twice: with the report memo and the page fragments off
+(``REPORT_CACHE_SECONDS = 0``: every request computes every figure and renders every row) and on
+(the default: figures and rendered lists reused until the data changes). The full
 register export (all years) runs in a subprocess that reports its wall time, CPU time and peak
 memory (``ru_maxrss``). The result is a markdown table on stdout.
 
@@ -182,8 +183,6 @@ def measure_pages(url: str, repeat: int) -> dict[str, dict]:
     for memo in (0, 60):
         app.config["REPORT_CACHE_SECONDS"] = memo
         for name, (kind, path) in pages.items():
-            if memo and kind != "report":
-                continue
             label = f"{name} (memo on)" if memo else name
             results[label] = {"kind": kind, "url": path, **_measure(client, path, repeat)}
     app.config["REPORT_CACHE_SECONDS"] = 60

@@ -114,3 +114,13 @@ def test_each_appraiser_sees_only_their_own_list(client, db, world, login, make_
     assert dossier.code in client.get("/appraisal/").get_data(as_text=True)
     login(other)
     assert dossier.code not in client.get("/appraisal/").get_data(as_text=True)
+
+
+def test_no_fragments_when_the_memo_is_off(app, client, db, world, login):
+    dossier = draft(db, world)
+    login(world[Role.CLERK])
+    app.config["REPORT_CACHE_SECONDS"] = 0
+    page(client, dossier)
+    with counted_queries(db) as again:
+        page(client, dossier)
+    assert len(again) >= 10
