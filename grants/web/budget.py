@@ -36,6 +36,7 @@ from grants.forms.finance import CloseYearForm
 from grants.permissions import require_roles, role_required
 from grants.services import budget_queries, ledger, reports
 from grants.web.forms_util import apply_domain_error
+from grants.web.fragments import cached_fragment
 
 bp = Blueprint("budget", __name__, url_prefix="/budget")
 bp.before_request(role_required(Role.FINANCE, Role.LEADER, Role.ADMIN))
@@ -71,6 +72,12 @@ def _year_number_or_404(number: int):
 @bp.get("/")
 def dashboard():
     year = _year_or_404()
+    body = cached_fragment("budget-dashboard", (year.id, current_user.id),
+                           lambda: _dashboard_body(year))
+    return render_template("budget/dashboard.html", year=year, body=body)
+
+
+def _dashboard_body(year) -> str:
     figures = budget_queries.program_figures(year)
     progress = TargetProgress(year.target_min, year.target_max, figures["items_approved"])
     # The breakdowns scan the year's rows; they are reused until the data changes (a new
@@ -82,7 +89,7 @@ def dashboard():
                  tuple(budget_queries.by_commune(year)),
                  tuple(budget_queries.dossiers_by_status(year))))
     return render_template(
-        "budget/dashboard.html", year=year, figures=figures, progress=progress,
+        "budget/_dashboard_body.html", year=year, figures=figures, progress=progress,
         target_badge=TARGET_BADGE[progress.status], months=months, items=items,
         communes=communes, statuses=statuses, years=budget_queries.year_numbers(),
         can_close=current_user.has_role(Role.FINANCE, Role.ADMIN))
