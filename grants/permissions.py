@@ -49,12 +49,13 @@ def can_view_dossier(user, dossier) -> bool:
     )
 
 
-def dossier_or_404(dossier_id: int, user=None):
-    """Load a dossier the user may see; anything else is 404, as if it did not exist."""
+def dossier_or_404(dossier_id: int, user=None, *, options=()):
+    """Load a dossier the user may see; anything else is 404, as if it did not exist.
+    ``options`` are loader options for the query (e.g. to defer relationships)."""
     from grants.models import Dossier
 
     user = user or current_user
-    dossier = db.session.get(Dossier, dossier_id)
+    dossier = db.session.get(Dossier, dossier_id, options=list(options))
     if dossier is None or not can_view_dossier(user, dossier):
         abort(404)
     return dossier

@@ -16,6 +16,7 @@ from flask import (
     url_for,
 )
 from flask_login import current_user
+from sqlalchemy.orm import lazyload
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.routing import BuildError
 from wtforms.fields import FieldList, FormField
@@ -34,7 +35,7 @@ from grants.domain.workflow import (
 from grants.extensions import db
 from grants.forms.staff import filter_form
 from grants.letters.texts import DOCUMENT_TITLES
-from grants.models import Attachment, Document
+from grants.models import Attachment, Document, Dossier
 from grants.models.enums import Channel, CopyKind, Recommendation
 from grants.permissions import dossier_or_404, role_required
 from grants.services import dossiers as svc
@@ -227,7 +228,9 @@ def register():
 
 @bp.get("/<int:dossier_id>")
 def show(dossier_id: int):
-    dossier = dossier_or_404(dossier_id)
+    # The organisation and year are loaded only if the body has to be rendered again.
+    dossier = dossier_or_404(dossier_id, options=[lazyload(Dossier.organisation),
+                                                  lazyload(Dossier.program_year)])
     body = cached_fragment("dossier-page", (dossier.id, dossier.version, current_user.id),
                            lambda: _show_body(dossier))
     return render_template("_cached_page.html", title=f"Hồ sơ {dossier.code}", body=body)
