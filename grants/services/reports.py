@@ -48,7 +48,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import selectinload
 
 from grants.db import to_local, utcnow
-from grants.domain.budget import TargetProgress
+from grants.domain.budget import EntryKind, TargetProgress
 from grants.domain.deadlines import working_days_late
 from grants.domain.errors import NotFound
 from grants.domain.organisations import OrgType
@@ -68,7 +68,6 @@ from grants.models import (
 from grants.models.enums import CatalogueKind, Channel
 from grants.services import clock
 from grants.services.budget_queries import approved_item, live_approval, monthly_flows
-from grants.services.ledger import signed_sums
 
 NO_COMMUNE = "(Chưa ghi xã/phường)"
 
@@ -287,20 +286,32 @@ def target_report(year: ProgramYear) -> TargetReport:
 
 
 def _target_report(year: ProgramYear) -> TargetReport:
-    approved = and_(_live_approval(), approved_item())
-    pending = Dossier.status.in_(_values(UNDECIDED))
-    rows = db.session.execute(
-        select(CatalogueItem.code, CatalogueItem.name, CatalogueItem.kind,
-               func.sum(case((approved, 1), else_=0)),
-               func.sum(case((approved, DossierItem.approved_vnd), else_=0)),
-               func.sum(case((pending, 1), else_=0)))
+    # Two queries rather than one with OR: the approved items come from the small partial
+    # indexes of live approvals, the pending ones from the undecided dossiers' range of
+    # ix_dossiers_year_status_org; the rows are added up per catalogue item.
+    catalogue = select(CatalogueItem.code, CatalogueItem.name, CatalogueItem.kind)
+    approved = db.session.execute(
+        catalogue.add_columns(func.count(DossierItem.id), func.sum(DossierItem.approved_vnd))
         .select_from(DossierItem)
         .join(Dossier, DossierItem.dossier_id == Dossier.id)
         .join(CatalogueItem, DossierItem.catalogue_item_id == CatalogueItem.id)
-        .where(Dossier.program_year_id == year.id,
-               Dossier.status.in_(_values((*UNDECIDED, *_MAY_BE_APPROVED))),
-               or_(approved, pending))
+        .where(Dossier.program_year_id == year.id, _live_approval(), approved_item(),
+               Dossier.status.in_(_values((*UNDECIDED, *_MAY_BE_APPROVED))))
         .group_by(CatalogueItem.code, CatalogueItem.name, CatalogueItem.kind)).all()
+    pending = db.session.execute(
+        catalogue.add_columns(func.count(DossierItem.id))
+        .select_from(DossierItem)
+        .join(Dossier, DossierItem.dossier_id == Dossier.id)
+        .join(CatalogueItem, DossierItem.catalogue_item_id == CatalogueItem.id)
+        .where(Dossier.program_year_id == year.id, Dossier.status.in_(_values(UNDECIDED)))
+        .group_by(CatalogueItem.code, CatalogueItem.name, CatalogueItem.kind)).all()
+    sums: dict[tuple, list[int]] = {}
+    for code, name, kind, n, vnd in approved:
+        acc = sums.setdefault((code, name, kind), [0, 0, 0])
+        acc[0], acc[1] = acc[0] + int(n or 0), acc[1] + int(vnd or 0)
+    for code, name, kind, p in pending:
+        sums.setdefault((code, name, kind), [0, 0, 0])[2] += int(p or 0)
+    rows = [(*key, *acc) for key, acc in sums.items()]
     items: list[TargetRow] = []
     by_kind = {kind.value: [0, 0, 0] for kind in CatalogueKind}
     for code, name, kind, n, vnd, p in rows:
@@ -672,13 +683,23 @@ def year_over_year() -> tuple[YearRow, ...]:
     return memoised("years", (), _year_over_year)
 
 
+_LEDGER_SIGNS = {EntryKind.COMMITMENT.value: (0, 1), EntryKind.COMMITMENT_RELEASE.value: (0, -1),
+                 EntryKind.DISBURSEMENT.value: (1, 1),
+                 EntryKind.DISBURSEMENT_REVERSAL.value: (1, -1)}
+"""Ledger kind → (0 committed / 1 disbursed, sign)."""
+
+
 def _year_over_year() -> tuple[YearRow, ...]:
     years = db.session.execute(select(ProgramYear.id, ProgramYear.year, ProgramYear.budget_vnd)
                                .order_by(ProgramYear.year)).all()
-    committed, disbursed = signed_sums()
-    money = {pid: (int(c or 0), int(d or 0)) for pid, c, d in db.session.execute(
-        select(LedgerEntry.program_year_id, committed, disbursed)
-        .group_by(LedgerEntry.program_year_id))}
+    # Plain sums per (year, kind) read in index order; the signs are applied here (as in
+    # ledger.signed_sums: releases and reversals subtract).
+    money: dict[int, list[int]] = {}
+    for pid, kind, total in db.session.execute(
+            select(LedgerEntry.program_year_id, LedgerEntry.kind, func.sum(LedgerEntry.amount_vnd))
+            .group_by(LedgerEntry.program_year_id, LedgerEntry.kind)):
+        column, sign = _LEDGER_SIGNS.get(kind, (0, 0))
+        money.setdefault(pid, [0, 0])[column] += sign * int(total or 0)
     done_at = func.coalesce(Dossier.finished_at, Dossier.decided_at)
     finished = Dossier.status.in_(_values(FINISHED))
     judged = and_(finished, Dossier.due_at.is_not(None), done_at.is_not(None))
