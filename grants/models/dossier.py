@@ -13,9 +13,14 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    event,
+    func,
+    select,
     text,
+    update,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
+from sqlalchemy.orm.util import identity_key
 
 from grants.domain.workflow_states import Status
 from grants.extensions import db
@@ -45,7 +50,7 @@ class Dossier(db.Model):
               "created_at", "id"),
         # Demand and target reports read these without touching the table.
         Index("ix_dossiers_year_status_org", "program_year_id", "status", "organisation_id",
-              "outcome", "approved_vnd"),
+              "outcome", "approved_vnd", "item_count", "items_cost_vnd", "items_requested_vnd"),
         # Approved dossiers with a live commitment (budget_queries.live_approval): few per year
         # (the budget caps them), read by the dashboard and the reports without a scan.
         Index("ix_dossiers_live_approval", "program_year_id", "organisation_id", "approved_vnd",
@@ -76,6 +81,13 @@ class Dossier(db.Model):
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     approved_vnd: Mapped[int] = money(default=0)
     paid_vnd: Mapped[int] = money(default=0)
+    # Count and sums of the dossier's items (requested cost and support), kept equal to its
+    # items by ``_sum_items`` below whenever items are written through the ORM, and by the
+    # bulk seeder for its own rows: the demand report's breakdowns by place read dossiers only.
+    item_count: Mapped[int] = mapped_column(Integer, nullable=False, default=0,
+                                            server_default="0")
+    items_cost_vnd: Mapped[int] = money(default=0, server_default="0")
+    items_requested_vnd: Mapped[int] = money(default=0, server_default="0")
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = created_at()
     version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
@@ -206,3 +218,39 @@ class SupplementRequest(db.Model):
     requested_at: Mapped[datetime] = created_at()
     answered_at: Mapped[datetime | None] = mapped_column(DateTime)
     answer_note: Mapped[str | None] = mapped_column(Text)
+
+
+ITEM_SUMS = ("item_count", "items_cost_vnd", "items_requested_vnd")
+_TOUCHED = "grants.dossier_items_touched"
+
+
+@event.listens_for(Session, "after_flush")
+def _note_items(session, _flush_context) -> None:
+    """Remember the dossiers whose items this flush inserted, changed or deleted."""
+    touched = {obj.dossier_id for obj in (*session.new, *session.dirty, *session.deleted)
+               if isinstance(obj, DossierItem) and obj.dossier_id is not None}
+    if touched:
+        session.info.setdefault(_TOUCHED, set()).update(touched)
+
+
+@event.listens_for(Session, "after_flush_postexec")
+def _sum_items(session, _flush_context) -> None:
+    """Recompute the item sums of those dossiers in the same transaction, from the rows just
+    written (one UPDATE), and expire the loaded copies of the sums."""
+    touched = session.info.pop(_TOUCHED, None)
+    if not touched:
+        return
+    dossiers, items = Dossier.__table__, DossierItem.__table__
+    mine = items.c.dossier_id == dossiers.c.id
+
+    def total(column):
+        return select(func.coalesce(func.sum(column), 0)).where(mine).scalar_subquery()
+
+    session.execute(update(dossiers).where(dossiers.c.id.in_(sorted(touched))).values(
+        item_count=select(func.count()).where(mine).scalar_subquery(),
+        items_cost_vnd=total(items.c.consulting_cost_vnd),
+        items_requested_vnd=total(items.c.requested_vnd)))
+    for dossier_id in touched:
+        loaded = session.identity_map.get(identity_key(Dossier, dossier_id))
+        if loaded is not None:
+            session.expire(loaded, list(ITEM_SUMS))

@@ -679,6 +679,9 @@ class _Generator:
             "finished_at": _utc(finished) if finished else None,
             "assignee_id": assignee, "approved_vnd": approved, "paid_vnd": paid,
             "created_by_id": applicant, "created_at": _utc(events[0].local), "version": 1,
+            # The sums the app keeps on every dossier (grants.models.dossier._sum_items).
+            "item_count": len(lines), "items_cost_vnd": sum(line[1] for line in lines),
+            "items_requested_vnd": sum(line[2] for line in lines),
         })
         self.codes.append((year, self.dossiers[-1]))
         reasons = None

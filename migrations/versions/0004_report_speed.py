@@ -1,9 +1,12 @@
-"""report speed: step times stored on the audit trail, covering and partial indexes
+"""report speed: step times stored on the audit trail, item sums on dossiers, covering and
+partial indexes
 
 Every change of state now carries the office time of the step it ended (``step_days``) and the
 dossier's program year, so the processing report sums one index range instead of running a
 window function over the year's audit trail. Existing events are backfilled here with the same
 office-time clock, computed in SQL (the append-only triggers are lifted for that one UPDATE).
+Each dossier also carries the count and sums of its items, so the demand report's breakdowns by
+commune and organisation type read dossiers only.
 
 Revision ID: 0004
 Revises: 0003
@@ -91,6 +94,21 @@ def upgrade():
                     unique=False, sqlite_where=sa.text('step_days IS NOT NULL'),
                     postgresql_where=sa.text('step_days IS NOT NULL'))
 
+    # Item sums on each dossier (kept by the app whenever items are written), backfilled.
+    op.add_column('dossiers', sa.Column('item_count', sa.Integer(), server_default='0',
+                                        nullable=False))
+    op.add_column('dossiers', sa.Column('items_cost_vnd', sa.BigInteger(), server_default='0',
+                                        nullable=False))
+    op.add_column('dossiers', sa.Column('items_requested_vnd', sa.BigInteger(),
+                                        server_default='0', nullable=False))
+    op.execute("UPDATE dossiers SET item_count = s.n, items_cost_vnd = s.cost, "
+               "items_requested_vnd = s.requested FROM (SELECT dossier_id, count(*) AS n, "
+               "sum(consulting_cost_vnd) AS cost, sum(requested_vnd) AS requested "
+               "FROM dossier_items GROUP BY dossier_id) s WHERE s.dossier_id = dossiers.id")
+    op.drop_index('ix_dossiers_year_status_org', table_name='dossiers')
+    op.create_index('ix_dossiers_year_status_org', 'dossiers',
+                    ['program_year_id', 'status', 'organisation_id', 'outcome', 'approved_vnd',
+                     'item_count', 'items_cost_vnd', 'items_requested_vnd'], unique=False)
     op.drop_index('ix_dossiers_year_status_due', table_name='dossiers')
     op.create_index('ix_dossiers_year_status_done', 'dossiers',
                     ['program_year_id', 'status', 'due_at', 'finished_at', 'decided_at'],
@@ -130,6 +148,12 @@ def downgrade():
     op.drop_index('ix_dossiers_year_status_done', table_name='dossiers')
     op.create_index('ix_dossiers_year_status_due', 'dossiers',
                     ['program_year_id', 'status', 'due_at'], unique=False)
+    op.drop_index('ix_dossiers_year_status_org', table_name='dossiers')
+    op.create_index('ix_dossiers_year_status_org', 'dossiers',
+                    ['program_year_id', 'status', 'organisation_id', 'outcome', 'approved_vnd'],
+                    unique=False)
+    for column in ('items_requested_vnd', 'items_cost_vnd', 'item_count'):
+        op.drop_column('dossiers', column)
     op.drop_index('ix_audit_events_step_times', table_name='audit_events')
     if op.get_bind().dialect.name == "postgresql":
         op.drop_constraint(op.f('fk_audit_events_program_year_id_program_years'),
