@@ -4,9 +4,9 @@ a bare Flask hello-world served by the same gunicorn settings in the same run.
     .venv/bin/python -m tests.load.run_load            # from the repository root
 
 Steps: make sure the database exists, is migrated and holds ``--dossiers`` dossiers (seeded with
-``flask --app grants seed-demo --dossiers N`` when short), then VACUUM ANALYZE it; start gunicorn twice
-(the app with the production settings, and tests/load/hello.py) on free ports of 127.0.0.1; log
-in with the demo accounts to get session cookies; check each page answers 200; then run
+``flask --app grants seed-demo --dossiers N`` when short), then VACUUM ANALYZE it; start gunicorn
+twice (the app with the production settings, and tests/load/hello.py) on free ports of
+127.0.0.1; log in with the demo accounts to get session cookies; check each page answers 200; run
 ``wrk -t2 -c32 -d60s --latency`` against hello-world, a dossier page, the one-stop work queue and
 the budget dashboard, one after the other. Prints a Markdown table (requests/s, ratio to
 hello-world, p50/p95/p99 latency, errors) and exits 1 when a target is missed (dossier page
