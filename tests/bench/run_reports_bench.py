@@ -230,7 +230,20 @@ def measure_export(url: str) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def _machine() -> str:
+def _database_version(url: str) -> str:
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            if engine.dialect.name == "postgresql":
+                return "PostgreSQL " + conn.scalar(text("SHOW server_version")).split()[0]
+            return "SQLite " + conn.scalar(text("SELECT sqlite_version()"))
+    finally:
+        engine.dispose()
+
+
+def _machine(database: str) -> str:
     cpu = "?"
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
@@ -239,19 +252,17 @@ def _machine() -> str:
                 break
     except OSError:
         pass
-    import sqlite3
-
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     return (f"{platform.node()}: {cpu}, {os.cpu_count()} CPUs, Python "
-            f"{platform.python_version()}, SQLite {sqlite3.sqlite_version}; load average "
-            f"{load} at the end")
+            f"{platform.python_version()}, {database}; load average {load} at the end")
 
 
 def _n(number: int) -> str:
     return f"{number:,}".replace(",", ".")
 
 
-def report(results: dict[int, dict], exports: dict[int, dict], backend: str) -> str:
+def report(results: dict[int, dict], exports: dict[int, dict], backend: str,
+           database: str) -> str:
     sizes = sorted(results)
     names = [n for n in results[sizes[0]] if not n.startswith("_")]
     head = "| page | target | " + " | ".join(
@@ -281,7 +292,7 @@ def report(results: dict[int, dict], exports: dict[int, dict], backend: str) -> 
                      f"≤ 20 s, ≤ 1 GiB | {e['seconds']:.1f} s wall, {e['cpu']:.1f} s CPU, "
                      f"{e['maxrss_mib']:.0f} MiB peak, {e['bytes'] / 1e6:.1f} MB | | "
                      f"{'✅' if ok else '❌'} |")
-    lines += ["", f"Measured on {_machine()}."]
+    lines += ["", f"Measured on {_machine(database)}."]
     return "\n".join(lines)
 
 
@@ -294,13 +305,13 @@ def main() -> None:
     parser.add_argument("--no-export", action="store_true")
     args = parser.parse_args()
     backend = "PostgreSQL" if os.environ.get("GRANTS_BENCH_DATABASE_URL") else "SQLite"
-    results, exports = {}, {}
+    results, exports, url = {}, {}, ""
     for size in args.sizes:
         url = prepare(size, args)
         results[size] = measure_pages(url, args.repeat)
         exports[size] = (measure_export(url) if not args.no_export else
                          {"seconds": 0, "cpu": 0, "rows": 0, "bytes": 0, "maxrss_mib": 0})
-    print(report(results, exports, backend))
+    print(report(results, exports, backend, _database_version(url)))
 
 
 if __name__ == "__main__":
