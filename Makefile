@@ -21,14 +21,22 @@ $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $@
 
+# Node tools of the browser tests (axe-core), pinned by tests/browser/package-lock.json.
+NODE_MODULES := tests/browser/node_modules
+$(NODE_MODULES)/.installed: tests/browser/package.json tests/browser/package-lock.json
+	npm ci --prefix tests/browser --no-audit --no-fund
+	touch $@
+
 install: $(VENV)/.installed
 
-install-test: $(VENV)/.installed-test
+install-test: $(VENV)/.installed-test $(NODE_MODULES)/.installed
 
+# The web server and, beside it, the task queue's worker (stopped with the server).
 run: install
 	$(FLASK) db upgrade
 	$(FLASK) seed-demo
-	$(FLASK) run --host $(HOST) --port $(PORT)
+	$(FLASK) worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	  $(FLASK) run --host $(HOST) --port $(PORT)
 
 lint: install-test
 	$(BIN)/ruff check grants tests config.py
@@ -38,4 +46,4 @@ test: install-test lint
 	$(BIN)/pytest -n 2 $(PYTEST_ARGS)
 
 clean:
-	rm -rf $(VENV) instance .pytest_cache
+	rm -rf $(VENV) instance .pytest_cache $(NODE_MODULES)

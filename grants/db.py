@@ -1,16 +1,18 @@
 """Transaction edge (atomic), row locks and time helpers shared by services and views."""
 
-from collections.abc import Iterator
+import logging
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, event, text
 from sqlalchemy.orm import Session
 
+from grants.domain.local_time import LOCAL_TZ, to_local
 from grants.extensions import db
 
-LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+__all__ = ["LOCAL_TZ", "after_commit", "atomic", "configure_sqlite", "execute_sql", "from_local",
+           "is_sqlite", "local_now", "local_today", "lock_for_update", "to_local", "utcnow"]
 
 
 @contextmanager
@@ -24,21 +26,53 @@ def atomic() -> Iterator[Session]:
         raise
 
 
-def lock_for_update(stmt: Select):
-    """Add FOR UPDATE on PostgreSQL; SQLite serialises writers with BEGIN IMMEDIATE instead."""
-    return stmt.with_for_update()
+_AFTER_COMMIT = "grants_after_commit"
+
+
+def after_commit(callback: Callable[[], None]) -> None:
+    """Run ``callback`` once the current transaction of the session commits; never if it
+    rolls back. For work that must follow a change but must not happen without it: enqueueing
+    the delivery of a notification or a webhook written in the same transaction (an outbox).
+    Services call this; the edge's commit triggers it."""
+    db.session.info.setdefault(_AFTER_COMMIT, []).append(callback)
+
+
+@event.listens_for(Session, "after_commit")
+def _run_after_commit(session) -> None:
+    # The change is committed: a callback that fails (the queue's storage is down) must not
+    # turn the saved action into an error page, nor keep the callbacks after it from running.
+    # What it should have enqueued is found again by the sweeps (e-mails, webhook deliveries,
+    # queued jobs).
+    callbacks = session.info.pop(_AFTER_COMMIT, [])
+    for callback in callbacks:
+        try:
+            callback()
+        except Exception:
+            logging.getLogger(__name__).exception("after-commit callback failed; the sweep "
+                                                  "will retry what it enqueues")
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_after_commit(session) -> None:
+    session.info.pop(_AFTER_COMMIT, None)
+
+
+def lock_for_update(stmt: Select, *, of=None):
+    """Lock the selected rows for a change that keeps their key: FOR NO KEY UPDATE on PostgreSQL
+    (SQLite serialises writers with BEGIN IMMEDIATE instead).
+
+    Not FOR UPDATE: that lock also conflicts with the FOR KEY SHARE lock a foreign-key check
+    takes on the row a new or re-updated row names (a dossier's second UPDATE in a transaction
+    checks its program year). Two transactions that each hold that share lock and then ask for
+    FOR UPDATE wait for each other: a deadlock. FOR NO KEY UPDATE lets the checks through and
+    still serialises the writers.
+    """
+    return stmt.with_for_update(key_share=True, of=of)
 
 
 def utcnow() -> datetime:
     """Naive UTC now (all *_at columns are naive UTC)."""
     return datetime.now(UTC).replace(tzinfo=None)
-
-
-def to_local(at: datetime | None) -> datetime | None:
-    """A naive-UTC column value as naive Vietnam local time (for the working-day clock)."""
-    if at is None:
-        return None
-    return at.replace(tzinfo=UTC).astimezone(LOCAL_TZ).replace(tzinfo=None)
 
 
 def from_local(at: datetime) -> datetime:

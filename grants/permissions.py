@@ -1,14 +1,17 @@
-"""Authorisation in one place: role gates for blueprints and object checks for dossiers."""
+"""Flask glue for the authorisation policy (grants/domain/policy.py): role gates for blueprints,
+``authorize`` answering 403/404, and loading a dossier the user may see."""
 
 from collections.abc import Callable
 
 from flask import abort, request
 from flask_login import current_user
 
-from grants.domain.roles import STAFF_ROLES, Role
+from grants.domain.policy import Permission, can
+from grants.domain.roles import Role
 from grants.extensions import db, login_manager
 
-__all__ = ["Role", "role_required", "can_view_dossier", "dossier_or_404", "require_roles"]
+__all__ = ["Role", "Permission", "can", "role_required", "require_roles", "authorize",
+           "dossier_or_404"]
 
 
 def _has_any(user, roles) -> bool:
@@ -36,17 +39,11 @@ def require_roles(user, *roles: Role) -> None:
         abort(403)
 
 
-def can_view_dossier(user, dossier) -> bool:
-    """Staff see every dossier; an applicant sees only its own organisation's."""
-    if not user.is_authenticated:
-        return False
-    if user.roles & STAFF_ROLES:
-        return True
-    return (
-        Role.APPLICANT in user.roles
-        and user.organisation_id is not None
-        and dossier.organisation_id == user.organisation_id
-    )
+def authorize(permission: Permission, obj=None, user=None) -> None:
+    """Abort unless ``user`` (default: the signed-in user) may ``permission`` on ``obj``: 404 for
+    a dossier it may not see (as if it did not exist), 403 for anything else."""
+    if not can(user or current_user, permission, obj):
+        abort(404 if permission == Permission.VIEW_DOSSIER else 403)
 
 
 def dossier_or_404(dossier_id: int, user=None, *, options=()):
@@ -54,8 +51,8 @@ def dossier_or_404(dossier_id: int, user=None, *, options=()):
     ``options`` are loader options for the query (e.g. to defer relationships)."""
     from grants.models import Dossier
 
-    user = user or current_user
     dossier = db.session.get(Dossier, dossier_id, options=list(options))
-    if dossier is None or not can_view_dossier(user, dossier):
+    if dossier is None:
         abort(404)
+    authorize(Permission.VIEW_DOSSIER, dossier, user)
     return dossier

@@ -15,7 +15,19 @@ fileConfig(config.config_file_name)
 logger = logging.getLogger('alembic.env')
 
 
+_migration_engines = {}
+
+
 def get_engine():
+    # Migrations run as the owner of the tables (MIGRATION_DATABASE_URL) when the app itself
+    # connects as a role with data rights only (README, "Database roles").
+    url = current_app.config.get('MIGRATION_DATABASE_URL')
+    if url:
+        if url not in _migration_engines:
+            from sqlalchemy import create_engine
+
+            _migration_engines[url] = create_engine(url)
+        return _migration_engines[url]
     return current_app.extensions['migrate'].db.engine
 
 
@@ -92,6 +104,12 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
+        sqlite = connection.dialect.name == 'sqlite'
+        if sqlite:
+            # A batch migration rebuilds a table (copy, drop, rename); SQLite needs its foreign
+            # keys off for that, set outside any transaction (Alembic's batch-mode advice). They
+            # are checked again after the migration.
+            connection.connection.driver_connection.execute('PRAGMA foreign_keys=OFF')
         context.configure(
             connection=connection,
             target_metadata=get_metadata(),
@@ -100,6 +118,15 @@ def run_migrations_online():
 
         with context.begin_transaction():
             context.run_migrations()
+        if sqlite:
+            raw = connection.connection.driver_connection
+            problems = raw.execute('PRAGMA foreign_key_check').fetchall()
+            raw.execute('PRAGMA foreign_keys=ON')
+            if problems:
+                raise RuntimeError(f'foreign keys broken by the migration: {problems[:5]}')
+    for engine in _migration_engines.values():  # the owner's connection is not kept
+        engine.dispose()
+    _migration_engines.clear()
 
 
 if context.is_offline_mode():

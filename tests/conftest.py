@@ -1,11 +1,14 @@
 """Fixtures: app on a migrated database (SQLite file copy per test, or PostgreSQL truncated per
 test when GRANTS_TEST_DATABASE_URL is set), client, login_as(role), factories."""
 
+import contextvars
 import os
 import shutil
 from pathlib import Path
 
 import pytest
+from flask import has_app_context
+from flask.testing import FlaskClient
 from sqlalchemy import create_engine, make_url, text
 
 from config import TestConfig
@@ -70,6 +73,32 @@ def _truncate_all(db) -> None:
             conn.execute(text(f"DELETE FROM {table}"))
 
 
+class RequestClient(FlaskClient):
+    """A test client whose every request runs as in production: in its own app context, so
+    with its own ``g`` and its own database session, never the test body's.
+
+    Flask reuses an app context that is already pushed when it pushes a request context, and
+    the ``app`` fixture keeps one pushed for the test body (so that tests can use
+    ``db.session`` directly). Each request therefore runs in an empty ``contextvars`` context,
+    as a request in a fresh server thread does. Before each request, the test body's open
+    transaction is committed: what the test set up is then what the request finds in the
+    database, SQLite's write lock is released, and the test's objects are expired, so that
+    reading them after the request reloads what the request wrote.
+
+    ``with client:`` (keeping the request context after the request) is not supported.
+    """
+
+    def open(self, *args, **kwargs):
+        from grants.extensions import db
+
+        if has_app_context() and db.session().in_transaction():  # not in a redirect's request
+            db.session.commit()
+        return contextvars.Context().run(super().open, *args, **kwargs)
+
+    def __enter__(self):
+        raise TypeError("RequestClient does not keep request contexts (with client:)")
+
+
 @pytest.fixture
 def app(database_template, tmp_path):
     from grants.app import create_app
@@ -87,6 +116,7 @@ def app(database_template, tmp_path):
         UPLOAD_DIR = str(tmp_path / "uploads")
 
     app = create_app(Config)
+    app.test_client_class = RequestClient
     with app.app_context():
         if PG_URL:
             _truncate_all(db)

@@ -10,19 +10,24 @@ _seq = itertools.count(1)
 PASSWORD = "matkhau123"
 
 
+def saved(db, *rows):
+    """Add ``rows``, commit them, and return the first."""
+    db.session.add_all(rows)
+    db.session.commit()
+    return rows[0]
+
+
 @pytest.fixture
 def make_year(db):
     from grants.models import ProgramYear
-    from grants.services.demo import setup_year_defaults
+    from grants.services.year_defaults import setup_year_defaults
 
     def make(year=2026, budget_vnd=800_000_000, **kw):
         row = ProgramYear(year=year, budget_vnd=budget_vnd, committed_vnd=0, disbursed_vnd=0,
                           target_min=kw.pop("target_min", 16), target_max=kw.pop("target_max", 50),
                           statutory_days=kw.pop("statutory_days", 16), **kw)
         setup_year_defaults(row)
-        db.session.add(row)
-        db.session.commit()
-        return row
+        return saved(db, row)
 
     return make
 
@@ -37,10 +42,7 @@ def make_org(db):
                       tax_code=f"01{n:08d}", commune="Phường Kinh Bắc",
                       address="Số 1 Lý Thái Tổ, Bắc Ninh")
         values.update(kw)
-        org = Organisation(**values)
-        db.session.add(org)
-        db.session.commit()
-        return org
+        return saved(db, Organisation(**values))
 
     return make
 
@@ -59,9 +61,7 @@ def make_user(db, make_org):
                     organisation=organisation, **kw)
         user.set_password(password)
         user.set_roles(roles)
-        db.session.add(user)
-        db.session.commit()
-        return user
+        return saved(db, user)
 
     return make
 
@@ -90,13 +90,12 @@ def login_as(make_user, login):
 @pytest.fixture
 def catalogue(db):
     """Six catalogue items of the demo catalogue."""
+    from grants.demo.reference import CATALOGUE
     from grants.models import CatalogueItem
-    from grants.services.demo import CATALOGUE
 
     wanted = {"ISO9001", "ISO14001", "HACCP", "5S", "KAIZEN", "KPI"}
     items = [CatalogueItem(code=c, name=n, kind=k) for c, n, k in CATALOGUE if c in wanted]
-    db.session.add_all(items)
-    db.session.commit()
+    saved(db, *items)
     return items
 
 

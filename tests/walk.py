@@ -2,6 +2,7 @@
 
 from datetime import datetime
 
+from grants.db import atomic
 from grants.domain.roles import Role
 from grants.domain.workflow import Status
 from grants.services import dossiers as svc
@@ -9,14 +10,10 @@ from grants.services.dossiers import ChecklistLine, ItemInput
 
 
 def act(db, fn, *args, **kw):
-    """Run one service call as a unit of work, like a view does with atomic()."""
-    try:
-        result = fn(*args, **kw)
-        db.session.commit()
-        return result
-    except Exception:
-        db.session.rollback()
-        raise
+    """Run one service call in atomic(), as a view does: committed, or rolled back and raised.
+    (``db``, the fixture, is not used: the call sites pass it.)"""
+    with atomic():
+        return fn(*args, **kw)
 
 
 def draft(db, w, items=None, channel="counter"):
@@ -33,14 +30,24 @@ def full_checklist(dossier, kind="certified_copy"):
     return [ChecklistLine(c.id, True, kind) for c in dossier.program_year.checklist]
 
 
-def to_reviewed(db, w, dossier):
-    """Submit, receive, assign, visit, appraise (support) and review a dossier."""
-    clerk, head, appraiser = w[Role.CLERK], w[Role.HEAD], w[Role.APPRAISER]
-    if dossier.state == Status.DRAFT:
+RECEIVED_UTC = datetime(2026, 3, 2, 2, 0)  # 02/03/2026 09:00 in Vietnam
+
+
+def to_assigned(db, w, dossier):
+    """Submit (at the desk), receive on 02/03/2026 09:00 and assign to the world's appraiser."""
+    clerk = w[Role.CLERK]
+    if dossier.status == Status.DRAFT:
         act(db, svc.submit, dossier, actor=clerk)
     act(db, svc.receive, dossier, actor=clerk, lines=full_checklist(dossier),
-        received_at=datetime(2026, 3, 2, 2, 0))  # 09:00 local
-    act(db, svc.assign, dossier, actor=head, appraiser=appraiser)
+        received_at=RECEIVED_UTC)
+    act(db, svc.assign, dossier, actor=w[Role.HEAD], appraiser=w[Role.APPRAISER])
+    return dossier
+
+
+def to_reviewed(db, w, dossier):
+    """Submit, receive, assign, visit, appraise (support) and review a dossier."""
+    head, appraiser = w[Role.HEAD], w[Role.APPRAISER]
+    to_assigned(db, w, dossier)
     act(db, svc.record_visit, dossier, actor=appraiser, visited_at=datetime(2026, 3, 5, 9, 0),
         place="Nhà máy, KCN Quế Võ", team="Phạm Thị Dung - Chuyên viên",
         findings="Đã áp dụng hiệu quả.")

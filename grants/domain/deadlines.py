@@ -4,10 +4,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
-from enum import StrEnum
 from fractions import Fraction
 
 from grants.domain.calendar import DAY_END, DayCount, WorkCalendar, as_days
+from grants.domain.enums import LabelledEnum
 from grants.domain.errors import InvalidInput
 from grants.domain.roles import Role
 from grants.domain.workflow import ROLE_OF_STEP, StepKey
@@ -74,23 +74,12 @@ DEFAULT_STEPS: tuple[Step, ...] = (
 """The demo template for this procedure; the counted allotments add up to 16 days."""
 
 
-class DeadlineStatus(StrEnum):
+class DeadlineStatus(LabelledEnum):
     """Where a step or dossier stands against its deadline."""
 
-    ON_TIME = "on_time"
-    DUE_SOON = "due_soon"
-    LATE = "late"
-
-    @property
-    def label(self) -> str:
-        return _DEADLINE_LABELS[self]
-
-
-_DEADLINE_LABELS = {
-    DeadlineStatus.ON_TIME: "Trong hạn",
-    DeadlineStatus.DUE_SOON: "Sắp đến hạn",
-    DeadlineStatus.LATE: "Quá hạn",
-}
+    ON_TIME = "on_time", "Trong hạn"
+    DUE_SOON = "due_soon", "Sắp đến hạn"
+    LATE = "late", "Quá hạn"
 
 
 def format_days(value: DayCount) -> str:

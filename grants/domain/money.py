@@ -121,6 +121,16 @@ def support_amount(
     return min(limits)
 
 
+def max_support(*, cost_vnd: int, share_percent: int | Decimal | Fraction,
+                cap_vnd: int | None) -> int:
+    """The most an item can get before appraisal: ``support_amount`` with the whole cost
+    eligible and a request that does not bind (a share is at most 100 %, so asking for the
+    whole cost never lowers the result). Shown to the applicant as they type, to the desk and to
+    the appraiser; a request above it is warned about. Raises as ``support_amount`` does."""
+    return support_amount(eligible_cost_vnd=cost_vnd, share_percent=share_percent,
+                          cap_vnd=cap_vnd, requested_vnd=cost_vnd)
+
+
 def _share_fraction(share_percent: int | Decimal | Fraction) -> Fraction:
     if isinstance(share_percent, bool) or not isinstance(share_percent, int | Decimal | Rational):
         raise InvalidInput(

@@ -1,36 +1,20 @@
 """Applicant organisations: their types and the shape of a Vietnamese tax code (mã số thuế)."""
 
 import re
-from enum import StrEnum
 
+from grants.domain.enums import LabelledEnum
 from grants.domain.errors import InvalidInput
 
 
-class OrgType(StrEnum):
-    ENTERPRISE = "enterprise"
-    COOPERATIVE = "cooperative"
-    UNION = "union"
-
-    @property
-    def label(self) -> str:
-        return ORG_TYPE_LABELS[self]
+class OrgType(LabelledEnum):
+    ENTERPRISE = "enterprise", "Doanh nghiệp"
+    COOPERATIVE = "cooperative", "Hợp tác xã"
+    UNION = "union", "Liên hiệp hợp tác xã"
 
     @property
     def abbreviation(self) -> str:
         """The short form used in reports and tables: DN, HTX, LHHTX."""
         return ORG_TYPE_ABBREVIATIONS[self]
-
-    @classmethod
-    def choices(cls) -> list[tuple[str, str]]:
-        """(value, label) pairs for a select field."""
-        return [(t.value, t.label) for t in cls]
-
-
-ORG_TYPE_LABELS = {
-    OrgType.ENTERPRISE: "Doanh nghiệp",
-    OrgType.COOPERATIVE: "Hợp tác xã",
-    OrgType.UNION: "Liên hiệp hợp tác xã",
-}
 
 ORG_TYPE_ABBREVIATIONS = {
     OrgType.ENTERPRISE: "DN",

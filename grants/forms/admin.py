@@ -5,7 +5,6 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
@@ -29,9 +28,10 @@ from wtforms.validators import (
 )
 
 from grants.domain.deadlines import format_days
+from grants.domain.enums import Authority, CatalogueKind, HolidayKind
 from grants.domain.roles import Role
+from grants.forms.base import AppForm
 from grants.forms.fields import VndAmountField, choices, strip_filter
-from grants.models.enums import Authority, CatalogueKind, HolidayKind
 
 REQUIRED = "Vui lòng nhập thông tin này."
 NOT_INTEGER = "Vui lòng nhập một số nguyên."
@@ -103,7 +103,7 @@ def _text(label, max_len, *validators, **kw):
 # --- program years -------------------------------------------------------------------------
 
 
-class YearCreateForm(FlaskForm):
+class YearCreateForm(AppForm):
     year = VnIntegerField("Năm", validators=[InputRequired(REQUIRED), NumberRange(
         2000, 2100, "Năm phải trong khoảng 2000–2100.")])
     budget_vnd = VndAmountField("Kinh phí hỗ trợ (đồng)", validators=[InputRequired(REQUIRED)],
@@ -119,7 +119,7 @@ class YearCreateForm(FlaskForm):
         self.source_id.choices = choices([(0, "Quy trình mặc định"), *pairs])
 
 
-class YearSettingsForm(FlaskForm):
+class YearSettingsForm(AppForm):
     budget_vnd = VndAmountField("Kinh phí hỗ trợ (đồng)", validators=[InputRequired(REQUIRED)],
                                 description="Ví dụ 800.000.000")
     target_min = VnIntegerField("Mục tiêu tối thiểu (số tiêu chuẩn/công cụ)", validators=[
@@ -134,10 +134,22 @@ class YearSettingsForm(FlaskForm):
                                              "chức danh.")
     signer_name = _text("Họ tên người ký", 200, Optional())
     plan_reference = _text("Kế hoạch / văn bản căn cứ", 300, Optional())
+    functions_decision = TextAreaField(
+        "Căn cứ chức năng, nhiệm vụ của Sở", filters=[strip_filter], render_kw={"rows": 3},
+        validators=[Optional(), Length(max=500)],
+        description="In ở dòng \"Căn cứ\" đầu tiên của quyết định, ví dụ: Quyết định số "
+                    ".../QĐ-UBND ngày ... của Ủy ban nhân dân tỉnh Bắc Ninh quy định chức năng, "
+                    "nhiệm vụ, quyền hạn và cơ cấu tổ chức của Sở Khoa học và Công nghệ.")
+    plan_number = _text("Số kế hoạch năm", 50, Optional(), description="Ví dụ 05/KH-SKHCN")
+    plan_date = VnDateField("Ngày ban hành kế hoạch", validators=[Optional()])
     intake_open = BooleanField("Đang mở tiếp nhận hồ sơ")
+    payment_threshold_vnd = VndAmountField(
+        "Ngưỡng chi cần người thứ hai xác nhận (đồng)", validators=[Optional()],
+        description="Khi tổng chi của một hồ sơ vượt ngưỡng này, khoản chi cần một kế toán khác "
+                    "hoặc kế toán trưởng xác nhận. Ví dụ 100.000.000; 0: mọi khoản chi.")
 
 
-class AllotmentsForm(FlaskForm):
+class AllotmentsForm(AppForm):
     statutory_days = VnIntegerField("Tổng thời hạn giải quyết (ngày làm việc)", validators=[
         InputRequired(REQUIRED), NumberRange(1, 365, "Thời hạn phải từ 1 đến 365 ngày.")])
 
@@ -158,13 +170,13 @@ def allotments_form(steps, **kwargs) -> AllotmentsForm:
     return _Form(**kwargs)
 
 
-class ChecklistItemForm(FlaskForm):
+class ChecklistItemForm(AppForm):
     code = _text("Mã", 30, DataRequired(REQUIRED), description="Ví dụ HOADON")
     label = _text("Tên giấy tờ", 300, DataRequired(REQUIRED))
     is_required = BooleanField("Bắt buộc", default=True)
 
 
-class ReasonForm(FlaskForm):
+class ReasonForm(AppForm):
     text = TextAreaField("Lý do", filters=[strip_filter], render_kw={"rows": 2},
                          validators=[DataRequired(REQUIRED), Length(max=500)])
 
@@ -172,7 +184,7 @@ class ReasonForm(FlaskForm):
 # --- catalogue -----------------------------------------------------------------------------
 
 
-class CatalogueItemForm(FlaskForm):
+class CatalogueItemForm(AppForm):
     code = _text("Mã", 30, DataRequired(REQUIRED), description="Ví dụ ISO9001, 5S")
     name = _text("Tên", 300, DataRequired(REQUIRED))
     kind = _select("Loại", ((k.value, k.label) for k in CatalogueKind))
@@ -181,7 +193,7 @@ class CatalogueItemForm(FlaskForm):
     is_active = BooleanField("Đang áp dụng (hiện cho tổ chức chọn)", default=True)
 
 
-class SupportRuleForm(FlaskForm):
+class SupportRuleForm(AppForm):
     item_id = SelectField("Tiêu chuẩn / công cụ", coerce=int, invalid_choice_message=NOT_CHOICE,
                           invalid_value_message=NOT_CHOICE)
     share_percent = VnIntegerField("Tỷ lệ hỗ trợ (% chi phí hợp lệ)", validators=[
@@ -200,14 +212,14 @@ class SupportRuleForm(FlaskForm):
 ROLE_PAIRS = [(r.value, r.label) for r in Role]
 
 
-class UserCreateForm(FlaskForm):
+class UserCreateForm(AppForm):
     full_name = _text("Họ và tên", 200, DataRequired(REQUIRED))
     email = EmailField("Thư điện tử", filters=[strip_filter], validators=[
         DataRequired(REQUIRED), Email("Địa chỉ thư điện tử không hợp lệ."), Length(max=254)])
     title = _text("Chức danh", 200, Optional())
     password = PasswordField("Mật khẩu ban đầu", validators=[
-        DataRequired(REQUIRED), Length(min=8, message="Mật khẩu cần ít nhất 8 ký tự.")],
-        description="Ít nhất 8 ký tự; người dùng nên đổi sau lần đăng nhập đầu.")
+        DataRequired(REQUIRED), Length(min=10, message="Mật khẩu cần ít nhất 10 ký tự.")],
+        description="Ít nhất 10 ký tự, không dễ đoán; người dùng nên đổi sau lần đăng nhập đầu.")
     roles = CheckboxesField("Vai trò", choices=choices(ROLE_PAIRS),
                             invalid_choice_message=NOT_CHOICE,
                             validators=[at_least_one])
@@ -215,7 +227,7 @@ class UserCreateForm(FlaskForm):
                      description="Chỉ cần cho tài khoản đại diện tổ chức.")
 
 
-class UserEditForm(FlaskForm):
+class UserEditForm(AppForm):
     full_name = _text("Họ và tên", 200, DataRequired(REQUIRED))
     title = _text("Chức danh", 200, Optional())
     roles = CheckboxesField("Vai trò", choices=choices(ROLE_PAIRS),
@@ -224,7 +236,7 @@ class UserEditForm(FlaskForm):
     is_active = BooleanField("Tài khoản đang hoạt động")
 
 
-class UserFilterForm(FlaskForm):
+class UserFilterForm(AppForm):
     class Meta:
         csrf = False
 
@@ -232,7 +244,7 @@ class UserFilterForm(FlaskForm):
     q = _text("Tìm theo tên, thư điện tử, chức danh", 100, Optional())
 
 
-class ApiTokenForm(FlaskForm):
+class ApiTokenForm(AppForm):
     label = _text("Ghi chú mã truy cập", 100, Optional(),
                   description="Ví dụ: phần mềm một cửa của tỉnh")
 
@@ -240,19 +252,19 @@ class ApiTokenForm(FlaskForm):
 # --- holidays, letters, audit --------------------------------------------------------------
 
 
-class HolidayForm(FlaskForm):
+class HolidayForm(AppForm):
     day = VnDateField("Ngày", validators=[InputRequired(REQUIRED)])
     kind = _select("Loại", ((k.value, k.label) for k in HolidayKind))
     note = _text("Ghi chú (văn bản thông báo)", 300, Optional())
 
 
-class LetterTextForm(FlaskForm):
+class LetterTextForm(AppForm):
     text = TextAreaField("Nội dung", filters=[strip_filter], render_kw={"rows": 10},
                          validators=[Length(max=20000)],
                          description="Mỗi dòng là một đoạn; dòng trống được bỏ qua.")
 
 
-class AuditFilterForm(FlaskForm):
+class AuditFilterForm(AppForm):
     class Meta:
         csrf = False
 
@@ -269,6 +281,26 @@ class AuditFilterForm(FlaskForm):
                                             *((t, type_label(t)) for t in object_types)])
         self.actor_id.choices = choices([("", "Tất cả"),
                                          *((u.id, f"{u.full_name} ({u.email})") for u in actors)])
+
+    def validate_date_to(self, field):
+        start: date | None = self.date_from.data
+        if field.data and start and field.data < start:
+            raise ValidationError("«Đến ngày» phải sau hoặc bằng «Từ ngày».")
+
+
+class SecurityFilterForm(AppForm):
+    """Filters of the security log: kind, a user's e-mail or name, local dates."""
+
+    class Meta:
+        csrf = False
+
+    kind = SelectField("Loại sự kiện", validate_choice=False)
+    who = _text("Người dùng / thư điện tử", 254, Optional())
+    date_from = VnDateField("Từ ngày", validators=[Optional()])
+    date_to = VnDateField("Đến ngày", validators=[Optional()])
+
+    def set_choices(self, kinds, kind_label) -> None:
+        self.kind.choices = choices([("", "Tất cả"), *((k, kind_label(k)) for k in kinds)])
 
     def validate_date_to(self, field):
         start: date | None = self.date_from.data

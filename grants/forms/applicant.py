@@ -1,6 +1,5 @@
 """Applicant portal and public lookup forms: shape checks only (rules live in the services)."""
 
-from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
 from wtforms import (
     BooleanField,
@@ -15,8 +14,9 @@ from wtforms import (
 from wtforms import Form as PlainForm
 from wtforms.validators import DataRequired, Email, Length, Optional
 
+from grants.domain.enums import Channel
+from grants.forms.base import AppForm
 from grants.forms.fields import VndAmountField, choices, strip_filter
-from grants.models.enums import Channel
 
 REQUIRED = "Vui lòng nhập thông tin này."
 #: Item rows shown on the dossier form (empty rows are ignored); enough for almost every
@@ -33,7 +33,7 @@ def version_of(form) -> int | None:
     return int(raw) if raw.isdigit() else None
 
 
-class ProfileForm(FlaskForm):
+class ProfileForm(AppForm):
     name = StringField("Tên tổ chức", filters=[strip_filter],
                        validators=[DataRequired(REQUIRED), Length(max=300)])
     address = StringField("Địa chỉ trụ sở", filters=[strip_filter],
@@ -89,7 +89,7 @@ class ItemForm(PlainForm):
         return ok
 
 
-class DossierForm(FlaskForm):
+class DossierForm(AppForm):
     items = FieldList(FormField(ItemForm), min_entries=0, max_entries=MAX_ITEM_ROWS)
     return_channel = SelectField("Nhận kết quả", choices=choices(
         (c.value, c.label) for c in (Channel.ONLINE, Channel.COUNTER, Channel.POST)))
@@ -103,20 +103,26 @@ class DossierForm(FlaskForm):
                 if not entry.form.is_blank()]
 
 
-class VersionForm(FlaskForm):
+class VersionForm(AppForm):
     """A bare action (submit, remove a file): CSRF plus the dossier version seen."""
 
     version = HiddenField()
 
 
-class UploadForm(FlaskForm):
+class SubmitForm(VersionForm):
+    """Filing a draft: the applicant ticks its declaration (the service refuses without it)."""
+
+    declaration = BooleanField("Cam đoan")
+
+
+class UploadForm(AppForm):
     checklist_item_id = HiddenField()
     files = MultipleFileField("Tệp (PDF, JPEG, PNG)")
     version = HiddenField()
     return_to = HiddenField()
 
 
-class WithdrawForm(FlaskForm):
+class WithdrawForm(AppForm):
     reason = TextAreaField("Lý do rút hồ sơ", filters=[strip_filter],
                            validators=[DataRequired(REQUIRED), Length(max=1000)])
     confirm = BooleanField("Tôi xác nhận rút hồ sơ này. Hồ sơ đã rút không tiếp tục được xử lý.",
@@ -124,7 +130,7 @@ class WithdrawForm(FlaskForm):
     version = HiddenField()
 
 
-class SupplementAnswerForm(FlaskForm):
+class SupplementAnswerForm(AppForm):
     note = TextAreaField("Nội dung giải trình, bổ sung", filters=[strip_filter],
                          validators=[DataRequired(REQUIRED), Length(max=2000)],
                          description="Ghi rõ đã bổ sung, hoàn thiện những giấy tờ nào.")
@@ -132,7 +138,7 @@ class SupplementAnswerForm(FlaskForm):
     version = HiddenField()
 
 
-class LookupForm(FlaskForm):
+class LookupForm(AppForm):
     class Meta:
         csrf = False  # a GET form; nothing changes
 

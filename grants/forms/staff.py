@@ -7,7 +7,6 @@ services use in ``DomainError.field``, so a service error lands beside its field
 
 from datetime import datetime
 
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateTimeField,
@@ -23,9 +22,11 @@ from wtforms import (
 from wtforms.fields import FieldList, FormField
 from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional
 
+from grants.domain.enums import Channel, CopyKind, Recommendation
 from grants.domain.organisations import OrgType
+from grants.forms.base import AppForm
 from grants.forms.fields import VndAmountField, choices, strip_filter
-from grants.models.enums import Channel, CopyKind, Recommendation
+from grants.forms.finance import VnDateField
 
 REQUIRED = "Vui lòng nhập thông tin này."
 NOT_CHOICE = "Lựa chọn không hợp lệ."
@@ -65,7 +66,15 @@ def lines_of(text: str | None) -> list[str]:
     return [line.strip() for line in (text or "").splitlines() if line.strip()]
 
 
-class VersionedForm(FlaskForm):
+def chosen_reasons(form, reasons) -> list[str]:
+    """The texts of the catalogue ``reasons`` ticked on ``form``, then its other reasons typed
+    one a line (appraisal and rejection forms)."""
+    texts = {str(r.id): r.text for r in reasons}
+    return [texts[v] for v in form.reasons.data or [] if v in texts] \
+        + lines_of(form.other_reasons.data)
+
+
+class VersionedForm(AppForm):
     """Every action form carries the dossier version the user saw."""
 
     expected_version = HiddenField()
@@ -125,7 +134,7 @@ class ItemRowForm(Form):
         return ok
 
 
-class TakeInForm(FlaskForm):
+class TakeInForm(AppForm):
     """A paper or postal dossier taken in at the desk on an organisation's behalf."""
 
     tax_code = StringField("Mã số thuế của tổ chức", filters=[strip_filter],
@@ -162,19 +171,36 @@ class ChecklistForm(VersionedForm):
 
     items = TextAreaField("Giấy tờ cần bổ sung (mỗi dòng một giấy tờ; ghi chú sau dấu «—»)",
                           filters=[strip_filter])
+    #: checklist item id → its label (set by ``checklist_form``)
+    line_labels: dict = {}
+
+    def validate(self, extra_validators=None):
+        """Every line ticked present needs its form (copy kind): all of them flagged at once."""
+        ok = super().validate(extra_validators)
+        for line_id, label in self.line_labels.items():
+            kind = self[f"copy_kind_{line_id}"]
+            if self[f"present_{line_id}"].data and not kind.data and not kind.errors:
+                kind.errors = [*kind.errors, copy_kind_missing(label)]
+                ok = False
+        return ok
+
+
+def copy_kind_missing(label: str) -> str:
+    return f"Chọn hình thức bản sao cho «{label}»."
 
 
 def checklist_form(checklist, **kw) -> ChecklistForm:
     class _Form(ChecklistForm):
-        pass
+        line_labels = {line.id: line.label for line in checklist}
 
     for line in checklist:
         setattr(_Form, f"present_{line.id}", BooleanField("Có trong hồ sơ"))
         setattr(_Form, f"copy_kind_{line.id}", SelectField(
-            "Hình thức", choices=choices(COPY_KIND_CHOICES),
+            f"Hình thức: {line.label}", choices=choices(COPY_KIND_CHOICES),
             validators=[Optional()], validate_choice=True))
         setattr(_Form, f"note_{line.id}", StringField(
-            "Ghi chú", filters=[strip_filter], validators=[Optional(), Length(max=500)]))
+            f"Ghi chú: {line.label}", filters=[strip_filter],
+            validators=[Optional(), Length(max=500)]))
     return _Form(**kw)
 
 
@@ -220,12 +246,13 @@ def assign_form(workload, **kw) -> AssignForm:
 
 class ReviewForm(VersionedForm):
     note = TextAreaField("Ý kiến khi trình lãnh đạo", filters=[strip_filter],
-                         validators=[Optional()])
+                         validators=[Optional()], id="review_note")
 
 
 class ReworkForm(VersionedForm):
     note = TextAreaField("Nội dung cần thẩm định lại", filters=[strip_filter],
-                         validators=[DataRequired("Ghi rõ nội dung cần thẩm định lại.")])
+                         validators=[DataRequired("Ghi rõ nội dung cần thẩm định lại.")],
+                         id="rework_note")
 
 
 # ------------------------------------------------------------------ appraiser
@@ -243,6 +270,16 @@ class VisitForm(VersionedForm):
                                         filters=[strip_filter], validators=[Optional()])
     findings = TextAreaField("Kết quả thẩm định thực tế", filters=[strip_filter],
                              validators=[DataRequired("Nhập kết quả thẩm định thực tế.")])
+
+
+class VisitCorrectionForm(VisitForm):
+    reason = TextAreaField("Lý do điều chỉnh", filters=[strip_filter],
+                           validators=[DataRequired("Ghi rõ lý do điều chỉnh.")])
+
+
+class VisitVoidForm(VersionedForm):
+    reason = TextAreaField("Lý do hủy lần thẩm định thực tế này", filters=[strip_filter],
+                           validators=[DataRequired("Ghi rõ lý do hủy lần thẩm định thực tế.")])
 
 
 def _reason_choices(reasons):
@@ -279,7 +316,8 @@ def appraise_form(items, reason_rows, **kw) -> AppraiseForm:
 
 
 class ApproveForm(VersionedForm):
-    note = TextAreaField("Ý kiến phê duyệt", filters=[strip_filter], validators=[Optional()])
+    note = TextAreaField("Ý kiến phê duyệt", filters=[strip_filter], validators=[Optional()],
+                         id="approve_note")
 
 
 def approve_form(items, earlier, **kw) -> ApproveForm:
@@ -291,6 +329,61 @@ def approve_form(items, earlier, **kw) -> ApproveForm:
     for item in items:
         setattr(_Form, f"amount_{item.id}", VndAmountField(
             "Mức hỗ trợ phê duyệt (đồng)", validators=[InputRequired(REQUIRED)],
+            default=item.proposed_vnd or 0))
+        if item.catalogue_item_id in earlier:
+            setattr(_Form, f"override_{item.id}", TextAreaField(
+                "Lý do chấp nhận hỗ trợ lại", filters=[strip_filter], validators=[Optional()]))
+    return _Form(**kw)
+
+
+# ------------------------------------------------------------------ the Chairman's path
+
+
+class CommitteeProposalForm(VersionedForm):
+    note = TextAreaField("Ý kiến trình UBND tỉnh", filters=[strip_filter],
+                         validators=[Optional()], id="committee_note")
+
+
+class DocumentNumberField(StringField):
+    """The number part of a document's «N/symbol»: ``data`` is a positive int or None."""
+
+    def process_formdata(self, valuelist):
+        raw = (valuelist[0] if valuelist else "").strip()
+        self.data = None
+        if not raw:
+            return
+        if not raw.isdigit() or not 0 < int(raw) < 10**6:
+            raise ValueError("Số văn bản phải là số nguyên dương (ví dụ 125).")
+        self.data = int(raw)
+
+    def _value(self):
+        if self.raw_data:
+            return self.raw_data[0]
+        return str(self.data) if self.data else ""
+
+
+class CommitteeApprovalForm(ApproveForm):
+    """The People's Committee's decision as it came back, and the amounts it approved."""
+
+    decision_number = DocumentNumberField(
+        "Số quyết định của UBND tỉnh", description="Phần số của «…/QĐ-UBND», ví dụ 125.",
+        validators=[InputRequired("Nhập số quyết định của UBND tỉnh.")],
+        render_kw={"inputmode": "numeric"})
+    decided_on = VnDateField("Ngày quyết định", description="dd/mm/yyyy",
+                             validators=[InputRequired("Nhập ngày quyết định của UBND tỉnh.")])
+    signer_name = StringField("Người ký (Phó Chủ tịch UBND tỉnh)", filters=[strip_filter],
+                              validators=[Optional(), Length(max=200)])
+
+
+def committee_approval_form(items, earlier, **kw) -> CommitteeApprovalForm:
+    """``approve_form`` with the Committee's decision number, date and signer."""
+
+    class _Form(CommitteeApprovalForm):
+        pass
+
+    for item in items:
+        setattr(_Form, f"amount_{item.id}", VndAmountField(
+            "Mức hỗ trợ UBND tỉnh phê duyệt (đồng)", validators=[InputRequired(REQUIRED)],
             default=item.proposed_vnd or 0))
         if item.catalogue_item_id in earlier:
             setattr(_Form, f"override_{item.id}", TextAreaField(
@@ -312,11 +405,22 @@ def reject_form(reason_rows, **kw) -> RejectForm:
     return form
 
 
+class CommitteeRejectForm(RejectForm):
+    reference = StringField("Văn bản của UBND tỉnh (số, ngày)", filters=[strip_filter],
+                            validators=[Optional(), Length(max=200)])
+
+
+def committee_reject_form(reason_rows, **kw) -> CommitteeRejectForm:
+    form = CommitteeRejectForm(**kw)
+    form.reasons.choices = _reason_choices(reason_rows)
+    return form
+
+
 class IssueForm(VersionedForm):
     """The records clerk confirms numbering and issuing the outgoing document."""
 
 
-class NewOrganisationForm(FlaskForm):
+class NewOrganisationForm(AppForm):
     """An organisation registered at the desk before its paper dossier is taken in."""
 
     name = StringField("Tên tổ chức", filters=[strip_filter],

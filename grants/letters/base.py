@@ -7,10 +7,11 @@ import threading
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime
 from functools import lru_cache
 from io import BytesIO
 from pathlib import Path
+from typing import Any
 from xml.sax.saxutils import escape
 
 from reportlab.lib import colors
@@ -25,6 +26,7 @@ from reportlab.platypus import (
     Flowable,
     Frame,
     HRFlowable,
+    KeepInFrame,
     KeepTogether,
     PageTemplate,
     Paragraph,
@@ -33,13 +35,18 @@ from reportlab.platypus import (
     TableStyle,
 )
 
+from grants.domain.local_time import to_local
+from grants.domain.money import format_vnd as vnd
+from grants.domain.money import group_thousands as amount
+
 from .data import DocumentHeader, Issuer
+from .verification_mark import draw_mark
 
 __all__ = [
     "CONTENT_WIDTH",
     "SANS",
     "SERIF",
-    "VIETNAM_TZ",
+    "amount",
     "clean_text",
     "format_date",
     "format_datetime",
@@ -51,14 +58,16 @@ __all__ = [
     "vnd",
 ]
 
-SERIF = "DejaVuSerif"
-SANS = "DejaVuSans"  # fallback for the few symbols DejaVu Serif lacks (₫, ✓, ❤ ...)
+# Decree 30/2020/NĐ-CP prescribes Times New Roman; Liberation Serif has the same metrics and
+# is shipped with the package (grants/letters/fonts, SIL Open Font License, see OFL.txt there).
+SERIF = "LiberationSerif"
+SANS = "DejaVuSans"  # only for the rare user-typed symbol Liberation Serif lacks (✓, ❤ ...)
 _FACES = {
     SERIF: (
-        "DejaVuSerif.ttf",
-        "DejaVuSerif-Bold.ttf",
-        "DejaVuSerif-Italic.ttf",
-        "DejaVuSerif-BoldItalic.ttf",
+        "LiberationSerif-Regular.ttf",
+        "LiberationSerif-Bold.ttf",
+        "LiberationSerif-Italic.ttf",
+        "LiberationSerif-BoldItalic.ttf",
     ),
     SANS: (
         "DejaVuSans.ttf",
@@ -79,10 +88,12 @@ CONTENT_WIDTH = PAGE_SIZE[0] - LEFT_MARGIN - RIGHT_MARGIN  # 165 mm
 HEADER_LEFT = 68 * mm
 HEADER_RIGHT = CONTENT_WIDTH - HEADER_LEFT
 
-BODY_SIZE = 13  # DejaVu Serif is wider than Times New Roman: 13 pt reads like 14 pt TNR
+# Appendix I of the decree: text 13-14 pt, at least single line spacing.
+BODY_SIZE = 14
 BODY_LEADING = 17
+FORM_SIZE = 13  # the one-stop-desk slips, which must fit on one page
+TITLE_SIZE = 14
 
-VIETNAM_TZ = timezone(timedelta(hours=7), "ICT")
 NBSP = "\u00a0"
 DRAFT_MARK = "DỰ THẢO"
 
@@ -90,17 +101,23 @@ _lock = threading.Lock()
 _coverage: tuple[frozenset[int], frozenset[int]] | None = None
 
 
-def font_dir() -> Path:
-    """Folder of the DejaVu TTFs shipped inside the matplotlib wheel (nothing is committed)."""
+FONT_DIR = Path(__file__).with_name("fonts")
+
+
+def font_dir(family: str = SERIF) -> Path:
+    """Folder of a family's TTFs: Liberation Serif ships with the package; the DejaVu Sans
+    fallback is the one inside the matplotlib wheel."""
+    if family == SERIF:
+        return FONT_DIR
     import matplotlib  # only for its bundled data files; pyplot is never imported
 
     return Path(matplotlib.get_data_path()) / "fonts" / "ttf"
 
 
 def register_fonts() -> None:
-    """Register DejaVu Serif (and Sans as fallback) with reportlab, once per process.
+    """Register Liberation Serif (and DejaVu Sans as fallback) with reportlab, once per process.
 
-    Raises FileNotFoundError if the matplotlib font files are missing.
+    Raises FileNotFoundError if a font file is missing.
     """
     global _coverage
     if _coverage is not None:
@@ -108,14 +125,13 @@ def register_fonts() -> None:
     with _lock:
         if _coverage is not None:
             return
-        folder = font_dir()
         cmaps: dict[str, list[set[int]]] = {}
         for family, files in _FACES.items():
             names = [family + suffix for suffix in _SUFFIXES]
             for name, filename in zip(names, files, strict=True):
-                path = folder / filename
+                path = font_dir(family) / filename
                 if not path.is_file():
-                    raise FileNotFoundError(f"Không tìm thấy phông chữ {path} (gói matplotlib).")
+                    raise FileNotFoundError(f"Không tìm thấy phông chữ {path}.")
                 font = TTFont(name, str(path))
                 pdfmetrics.registerFont(font)
                 cmaps.setdefault(family, []).append(set(font.face.charToGlyph))
@@ -162,7 +178,7 @@ def markup(value: object) -> str:
     """Plain text -> reportlab Paragraph markup that shows exactly that text.
 
     ``&``, ``<`` and ``>`` are escaped (so "<script>" is printed, never interpreted),
-    newlines become ``<br/>``, characters DejaVu Serif lacks are set in DejaVu Sans, and
+    newlines become ``<br/>``, characters Liberation Serif lacks are set in DejaVu Sans, and
     characters neither font has are replaced by U+FFFD.
     """
     register_fonts()
@@ -186,11 +202,36 @@ def markup(value: object) -> str:
             out.append(escape(ch))
         elif cp in sans:
             fallback_run.append(ch)
+        elif 0xFFFD in sans:  # Liberation Serif has no replacement character
+            fallback_run.append("\ufffd")
         else:
             flush()
             out.append("\ufffd")
     flush()
     return "".join(out)
+
+
+# Vietnamese words of two or three syllables that the papers' titles, headers and signer blocks
+# use: a line is never broken inside one ("ĐO / LƯỜNG"). Longest first, so the regex prefers them.
+_WORDS = sorted((
+    "bắc giang", "bắc ninh", "biên bản", "bổ sung", "bộ phận", "chất lượng", "chi cục",
+    "chủ nghĩa", "chủ tịch", "công cụ", "công nghệ", "công ty", "cộng hòa", "doanh nghiệp",
+    "đề nghị", "đo lường", "độc lập", "giám đốc", "hạnh phúc", "hẹn trả", "hỗ trợ", "hồ sơ",
+    "hợp tác xã", "kết quả", "khoa học", "kinh phí", "mô hình", "nghị quyết", "nhân dân",
+    "phương pháp", "quản lý", "quyết định", "tiếp nhận", "tiêu chuẩn", "tiên tiến", "thẩm định",
+    "thông báo", "tổ chức", "trả lời", "tự do", "ủy ban", "việt nam", "xã hội", "xin lỗi",
+    "áp dụng", "đại diện", "người nộp", "trưởng đoàn", "pháp luật", "hướng dẫn", "kế hoạch",
+    "văn bản", "yêu cầu", "hoàn thiện", "giải quyết", "từ chối", "thực hiện", "phó giám đốc",
+), key=len, reverse=True)
+_WORD_RE = re.compile(
+    r"(?<!\w)(" + "|".join(w.replace(" ", r"\s+") for w in _WORDS) + r")(?!\w)", re.IGNORECASE
+)
+
+
+def keep_words(text: str) -> str:
+    """``text`` with a no-break space inside each known multi-syllable word, so that a title or
+    a header line wraps between words, never between the syllables of one."""
+    return _WORD_RE.sub(lambda m: re.sub(r"\s+", NBSP, m.group(0)), text)
 
 
 def clip(value: object, limit: int) -> str:
@@ -207,24 +248,15 @@ def lines_of(value: object) -> list[str]:
 # ---------------------------------------------------------------------------- formatting
 
 
-def vnd(value: int) -> str:
-    """50000000 -> "50.000.000 đ" (local on purpose: letters need no other package)."""
-    return f"{value:,}".replace(",", ".") + " đ"
-
-
-def vnd_nbsp(amount: int) -> str:
+def vnd_nbsp(value: int) -> str:
     """Like :func:`vnd`, with a no-break space so the unit never starts a line."""
-    return vnd(amount).replace(" ", NBSP)
+    return vnd(value).replace(" ", NBSP)
 
 
-def amount(value: int) -> str:
-    """50000000 -> "50.000.000": a table figure under a "Đơn vị tính: đồng" note."""
-    return f"{value:,}".replace(",", ".")
-
-
-def to_local(moment: datetime) -> datetime:
-    """Aware datetimes (stored in UTC) are shown in Vietnam time; naive ones as given."""
-    return moment.astimezone(VIETNAM_TZ) if moment.tzinfo is not None else moment
+def wall_clock(moment: datetime) -> datetime:
+    """The time a letter prints: letter data hold Vietnam wall-clock time, so a naive value is
+    shown as given; an aware one goes through the domain's :func:`to_local`."""
+    return moment if moment.tzinfo is None else to_local(moment)
 
 
 def format_date(value: date | datetime | None) -> str:
@@ -232,7 +264,7 @@ def format_date(value: date | datetime | None) -> str:
     if value is None:
         return ""
     if isinstance(value, datetime):
-        value = to_local(value).date()
+        value = wall_clock(value).date()
     return f"{value.day:02d}/{value.month:02d}/{value.year}"
 
 
@@ -240,7 +272,7 @@ def format_time(value: datetime | None) -> str:
     """ "09 giờ 30 phút", or "" for None."""
     if value is None:
         return ""
-    value = to_local(value)
+    value = wall_clock(value)
     return f"{value.hour:02d} giờ {value.minute:02d} phút"
 
 
@@ -301,39 +333,42 @@ def styles() -> Styles:
 
     return Styles(
         body=style("body", alignment=TA_JUSTIFY, firstLineIndent=10 * mm, spaceAfter=6),
-        form=style("form", alignment=TA_JUSTIFY, firstLineIndent=10 * mm, spaceAfter=2),
+        form=style("form", alignment=TA_JUSTIFY, firstLineIndent=10 * mm, spaceAfter=2,
+                   fontSize=FORM_SIZE, leading=16),
         plain=style("plain", alignment=TA_JUSTIFY, spaceAfter=3),
         item=style(
             "item", alignment=TA_JUSTIFY, leftIndent=17 * mm, firstLineIndent=-7 * mm, spaceAfter=4
         ),
         title=style(
-            "title", alignment=TA_CENTER, fontName=SERIF + "-Bold", fontSize=13.5, leading=18
+            "title", alignment=TA_CENTER, fontName=SERIF + "-Bold", fontSize=TITLE_SIZE, leading=18
         ),
         centered=style("centered", alignment=TA_CENTER, spaceAfter=6),
-        header_body=style("header_body", alignment=TA_CENTER, fontSize=11, leading=14),
+        header_body=style("header_body", alignment=TA_CENTER, fontSize=12.5, leading=15),
         header_nation=style(
-            "header_nation", alignment=TA_CENTER, fontName=SERIF + "-Bold", fontSize=11, leading=14
+            "header_nation", alignment=TA_CENTER, fontName=SERIF + "-Bold", fontSize=12.5,
+            leading=15,
         ),
         header_motto=style(
-            "header_motto", alignment=TA_CENTER, fontName=SERIF + "-Bold", fontSize=12, leading=15
+            "header_motto", alignment=TA_CENTER, fontName=SERIF + "-Bold", fontSize=13.5, leading=16
         ),
-        header_number=style("header_number", alignment=TA_CENTER, fontSize=12, leading=15),
-        header_summary=style("header_summary", alignment=TA_CENTER, fontSize=11, leading=14),
+        header_number=style("header_number", alignment=TA_CENTER, fontSize=13, leading=16),
+        header_summary=style("header_summary", alignment=TA_CENTER, fontSize=12, leading=14),
         header_date=style(
-            "header_date", alignment=TA_CENTER, fontName=SERIF + "-Italic", fontSize=12, leading=15
+            "header_date", alignment=TA_CENTER, fontName=SERIF + "-Italic", fontSize=13.5,
+            leading=16,
         ),
         signer=style("signer", alignment=TA_CENTER, fontName=SERIF + "-Bold", leading=17),
         signer_hint=style(
-            "signer_hint", alignment=TA_CENTER, fontName=SERIF + "-Italic", fontSize=11, leading=14
+            "signer_hint", alignment=TA_CENTER, fontName=SERIF + "-Italic", fontSize=12, leading=14
         ),
         recipients_head=style(
             "recipients_head",
             fontName=SERIF + "-BoldItalic",
-            fontSize=11.5,
+            fontSize=12,
             leading=14,
             alignment=TA_LEFT,
         ),
-        recipients=style("recipients", fontSize=10.5, leading=13, alignment=TA_LEFT),
+        recipients=style("recipients", fontSize=11, leading=13, alignment=TA_LEFT),
         basis=style(
             "basis",
             alignment=TA_JUSTIFY,
@@ -341,11 +376,11 @@ def styles() -> Styles:
             fontName=SERIF + "-Italic",
             spaceAfter=3,
         ),
-        cell=style("cell", fontSize=11.5, leading=14, alignment=TA_LEFT),
-        cell_center=style("cell_center", fontSize=11.5, leading=14, alignment=TA_CENTER),
-        cell_right=style("cell_right", fontSize=11.5, leading=14, alignment=TA_RIGHT),
+        cell=style("cell", fontSize=12, leading=14, alignment=TA_LEFT),
+        cell_center=style("cell_center", fontSize=12, leading=14, alignment=TA_CENTER),
+        cell_right=style("cell_right", fontSize=12, leading=14, alignment=TA_RIGHT),
         cell_head=style(
-            "cell_head", fontSize=11.5, leading=14, alignment=TA_CENTER, fontName=SERIF + "-Bold"
+            "cell_head", fontSize=12, leading=14, alignment=TA_CENTER, fontName=SERIF + "-Bold"
         ),
     )
 
@@ -356,6 +391,24 @@ def _fit_size(lines: Sequence[str], font: str, width: float, start: float, floor
     while size > floor and any(pdfmetrics.stringWidth(t, font, size) > width for t in lines):
         size -= 0.5
     return size
+
+
+def _balanced(line: str, font: str, size: float, width: float) -> list[str]:
+    """``line`` as is when it fits ``width``, else in two lines of nearly equal width broken
+    between words (see :func:`keep_words`), the way a clerk sets a long body name."""
+    if pdfmetrics.stringWidth(line, font, size) <= width:
+        return [keep_words(line)]
+    words = keep_words(line).split(" ")
+    if len(words) < 2:
+        return [keep_words(line)]
+    best = min(
+        range(1, len(words)),
+        key=lambda k: max(
+            pdfmetrics.stringWidth(" ".join(words[:k]), font, size),
+            pdfmetrics.stringWidth(" ".join(words[k:]), font, size),
+        ),
+    )
+    return [" ".join(words[:best]), " ".join(words[best:])]
 
 
 # ---------------------------------------------------------------------------- blocks
@@ -371,12 +424,18 @@ def header_block(header: DocumentHeader, issuer: Issuer, *, summary: str | None 
     if not body_lines:
         raise ValueError("Thiếu tên cơ quan ban hành văn bản.")
     width = HEADER_LEFT - 5 * mm  # keep a visible gap before the national title
-    size = _fit_size(body_lines, SERIF + "-Bold", width, 11.5, 10)
+    bold = SERIF + "-Bold"
+    size = _fit_size(body_lines, bold, width, 12.5, 11.5)
     body_style = ParagraphStyle("hb", parent=st.header_body, fontSize=size, leading=size + 3)
-    bold_style = ParagraphStyle("hbb", parent=body_style, fontName=SERIF + "-Bold")
-    left: list[Flowable] = [Paragraph(markup(line), body_style) for line in body_lines[:-1]]
-    left.append(Paragraph(markup(body_lines[-1]), bold_style))
-    rule = min(pdfmetrics.stringWidth(body_lines[-1], SERIF + "-Bold", size), width) * 0.4
+    bold_style = ParagraphStyle("hbb", parent=body_style, fontName=bold)
+    left: list[Flowable] = []
+    for index, line in enumerate(body_lines):
+        last = index == len(body_lines) - 1
+        for part in _balanced(line, bold, size, width):
+            left.append(Paragraph(markup(part), bold_style if last else body_style))
+    last_lines = _balanced(body_lines[-1], bold, size, width)
+    longest = max(pdfmetrics.stringWidth(t, bold, size) for t in last_lines)
+    rule = min(longest, width) * 0.4
     # Table cells ignore spaceBefore, hence the explicit spacers above the rules.
     left += [
         Spacer(1, 2),
@@ -389,7 +448,7 @@ def header_block(header: DocumentHeader, issuer: Issuer, *, summary: str | None 
         Paragraph(motto, st.header_motto),
         Spacer(1, 2),
         HRFlowable(
-            width=pdfmetrics.stringWidth(motto, SERIF + "-Bold", 12),
+            width=pdfmetrics.stringWidth(motto, SERIF + "-Bold", 13.5),
             thickness=0.6,
             color=colors.black,
             hAlign="CENTER",
@@ -399,7 +458,7 @@ def header_block(header: DocumentHeader, issuer: Issuer, *, summary: str | None 
     number_cell: list[Flowable] = []
     if header.symbol:
         symbol = clip(header.symbol, 40)
-        number = str(header.number) if header.number is not None else NBSP * 10
+        number = f"{header.number:02d}" if header.number is not None else NBSP * 10
         number_cell.append(Paragraph(f"Số: {markup(number)}/{markup(symbol)}", st.header_number))
     if summary:
         number_cell.append(Spacer(1, 2))
@@ -415,6 +474,7 @@ def header_block(header: DocumentHeader, issuer: Issuer, *, summary: str | None 
     table.setStyle(
         TableStyle(
             [
+                ("FONT", (0, 0), (-1, -1), SERIF, BODY_SIZE),
                 ("VALIGN", (0, 0), (-1, -1), "TOP"),
                 (
                     "ALIGN",
@@ -434,15 +494,17 @@ def header_block(header: DocumentHeader, issuer: Issuer, *, summary: str | None 
     return table
 
 
-def title_block(text: str, *, after: Sequence[str] = ()) -> list[Flowable]:
+def title_block(
+    text: str, *, after: Sequence[str] = (), space: float = 8 * mm
+) -> list[Flowable]:
     """Centered bold title (one line per line of ``text``), a short rule, then ``after`` lines
     (e.g. "Mã hồ sơ: ...") in regular type."""
     st = styles()
     lines = lines_of(text)
-    flow: list[Flowable] = [Spacer(1, 8 * mm)]
-    flow += [Paragraph(markup(line), st.title) for line in lines]
+    flow: list[Flowable] = [Spacer(1, space)]
+    flow += [Paragraph(markup(keep_words(line)), st.title) for line in lines]
     if len(lines) > 1:
-        longest = max(pdfmetrics.stringWidth(t, SERIF + "-Bold", 13.5) for t in lines[1:])
+        longest = max(pdfmetrics.stringWidth(t, SERIF + "-Bold", TITLE_SIZE) for t in lines[1:])
         flow.append(
             HRFlowable(
                 width=min(longest, CONTENT_WIDTH) * 0.35,
@@ -454,7 +516,7 @@ def title_block(text: str, *, after: Sequence[str] = ()) -> list[Flowable]:
             )
         )
     flow += [Paragraph(markup(line), st.centered) for line in after]
-    flow.append(Spacer(1, 5 * mm))
+    flow.append(Spacer(1, space * 5 / 8))
     return flow
 
 
@@ -503,13 +565,45 @@ def signer_cell(
 ) -> list[Flowable]:
     """Signer block: title lines in bold capitals, a hint, room to sign, then the name."""
     st = styles()
-    flow: list[Flowable] = [Paragraph(markup(clip(t, 80)), st.signer) for t in title_lines]
+    width = CONTENT_WIDTH / 2 - 2 * mm  # the narrowest signer column (slips: half the width)
+    flow: list[Flowable] = [
+        Paragraph(markup(part), st.signer)
+        for t in title_lines
+        for part in _balanced(clip(t, 80), SERIF + "-Bold", BODY_SIZE, width)
+    ]
     if hint:
         flow.append(Paragraph(markup(hint), st.signer_hint))
     flow.append(Spacer(1, gap))
     if clean_text(name).strip():
         flow.append(Paragraph(markup(clip(name, 80)), st.signer))
     return flow
+
+
+SIGN_HINT = "(Ký và ghi rõ họ tên)"
+SLIP_SPACE = 4 * mm  # around a slip's title
+SLIP_SIGN_GAP = 14 * mm  # room to sign on a slip
+
+
+def slip_head(
+    header: DocumentHeader, issuer: Issuer, texts: dict[str, str], dossier_code: str
+) -> list[Flowable]:
+    """A one-stop-desk slip's top: header, title over "Mã hồ sơ: ...", then the body text set
+    in the compact form style (a slip fits on one page)."""
+    return [
+        header_block(header, issuer),
+        *title_block(texts["title"], after=[f"Mã hồ sơ: {dossier_code}"], space=SLIP_SPACE),
+        *text_block(texts["body"], styles().form),
+    ]
+
+
+def one_page(story: list[Flowable]) -> list[Flowable]:
+    """``story`` on a single page: set as it is when it fits, else scaled down just enough (a
+    one-stop-desk slip is one sheet handed over the counter)."""
+    height = PAGE_SIZE[1] - TOP_MARGIN - BOTTOM_MARGIN
+    flat: list[Flowable] = []
+    for flowable in story:  # on one page everything is kept together anyway
+        flat += flowable._content if isinstance(flowable, KeepTogether) else [flowable]
+    return [KeepInFrame(CONTENT_WIDTH, height, content=flat, mode="shrink", name="one page")]
 
 
 def recipients_cell(text: str) -> list[Flowable]:
@@ -550,6 +644,7 @@ def signature_table(
     table.setStyle(
         TableStyle(
             [
+                ("FONT", (0, 0), (-1, -1), SERIF, BODY_SIZE),
                 ("VALIGN", (0, 0), (-1, -1), "TOP"),
                 ("LEFTPADDING", (0, 0), (-1, -1), 0),
                 ("RIGHTPADDING", (0, 0), (-1, -1), 0),
@@ -557,6 +652,26 @@ def signature_table(
         )
     )
     return [*before[:-1], KeepTogether([*last, Spacer(1, 4 * mm), table]), *overflow]
+
+
+def signed_close(
+    next_steps: str,
+    issuer: Issuer,
+    *,
+    left: list[Flowable],
+    hint: str | None = None,
+    left_width: float = 80 * mm,
+    style: ParagraphStyle | None = None,
+    gap: float = 24 * mm,
+) -> list[Flowable]:
+    """The closing text (``next_steps``), then ``left`` beside the issuer's signer block with
+    ``gap`` room to sign."""
+    return signature_table(
+        left,
+        signer_cell(issuer.signer_title_lines, issuer.signer_name, hint=hint, gap=gap),
+        left_width=left_width,
+        keep_with=text_block(next_steps, style),
+    )
 
 
 @dataclass(frozen=True)
@@ -595,6 +710,7 @@ def data_table(
         hAlign="CENTER",
     )
     commands = [
+        ("FONT", (0, 0), (-1, -1), SERIF, 12),
         ("GRID", (0, 0), (-1, -1), 0.5, colors.black),
         ("LEFTPADDING", (0, 0), (-1, -1), 4),
         ("RIGHTPADDING", (0, 0), (-1, -1), 4),
@@ -667,8 +783,10 @@ def render(
             canvas.drawCentredString(0, -28, DRAFT_MARK)
             canvas.restoreState()
             canvas.saveState()
+        if header.verification is not None:  # issue 14 point 8: in the bottom margin
+            draw_mark(canvas, header.verification, left=LEFT_MARGIN, bottom=2 * mm, font=SERIF)
         if document.page > 1:  # Decree 30: numbered from page 2, centred in the top margin
-            canvas.setFont(SERIF, 12)
+            canvas.setFont(SERIF, 13)
             canvas.drawCentredString(
                 LEFT_MARGIN + CONTENT_WIDTH / 2, PAGE_SIZE[1] - 13 * mm, str(document.page)
             )
@@ -689,6 +807,20 @@ def render(
     doc.addPageTemplates([PageTemplate(id="page", frames=[frame], onPage=decorate)])
     doc.build(story)
     return buffer.getvalue()
+
+
+def render_record(
+    story: list[Flowable], data: Any, *, header: DocumentHeader, issuer: Issuer, title: str
+) -> bytes:
+    """:func:`render` a dossier's document: titled "<title> - <dossier code>", with the
+    organisation as the PDF's subject."""
+    return render(
+        story,
+        header=header,
+        issuer=issuer,
+        title=f"{title} - {data.dossier_code}",
+        subject=data.organisation.name,
+    )
 
 
 # ---------------------------------------------------------------------------- checks
@@ -717,3 +849,15 @@ def require_amount(value: object, label: str, *, positive: bool = False) -> None
         raise ValueError(f"{label} phải là số nguyên đồng.")
     if value < 0 or (positive and value == 0):
         raise ValueError(f"{label} phải lớn hơn 0." if positive else f"{label} không được âm.")
+
+
+def check_parties(
+    data: Any, expected: type, title: str, *, label: str | None = None, code: bool = True
+) -> None:
+    """``data`` is an ``expected`` record naming its organisation (and, with ``code``, its
+    dossier). Raises TypeError or ValueError (Vietnamese, prefixed with ``label``)."""
+    require_type(data, expected, title)
+    label = label or title
+    require(has_text(data.organisation.name), f"{label}: thiếu tên tổ chức.")
+    if code:
+        require(has_text(data.dossier_code), f"{label}: thiếu mã hồ sơ.")

@@ -1,27 +1,27 @@
-"""Plain, frozen data the letter builders take: no ORM objects, no Flask."""
+"""Plain, frozen data every letter shares (who issues it, its number, the organisation); each
+kind's own record lives in its module under grants/letters/kinds/. No ORM objects, no Flask."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, fields
-from datetime import date, datetime
+from datetime import date
+from typing import Any
+
+from grants.domain.text import number_symbol
+
+from .verification_mark import VerificationMark
 
 __all__ = [
+    "DEFAULT_LETTERHEAD",
     "DEFAULT_PROCEDURE",
-    "AppraisalItem",
-    "AppraisalMinutes",
-    "DecisionItem",
     "DocumentHeader",
+    "DossierRecord",
+    "Frozen",
     "Issuer",
-    "MissingItem",
+    "Letterhead",
     "Organisation",
     "Person",
-    "ReceiptSlip",
-    "RejectionLetter",
-    "SubmittedDocument",
-    "SupplementRequest",
-    "SupportDecision",
-    "IntakeRefusal",
-    "default_legal_bases",
 ]
 
 DEFAULT_PROCEDURE = (
@@ -30,7 +30,7 @@ DEFAULT_PROCEDURE = (
 )
 
 
-class _Frozen:
+class Frozen:
     """Turn list arguments into tuples so a frozen record is really immutable."""
 
     def __post_init__(self) -> None:
@@ -41,7 +41,34 @@ class _Frozen:
 
 
 @dataclass(frozen=True, kw_only=True)
-class Issuer(_Frozen):
+class Letterhead(Frozen):
+    """The deployment's issuing body (parent first) and the place written before the date.
+
+    The web edge builds it from the app's config (:meth:`from_config`) and passes it to the
+    documents service; the defaults are the settings' defaults.
+    """
+
+    body_lines: tuple[str, ...] = ("UBND TỈNH BẮC NINH", "SỞ KHOA HỌC VÀ CÔNG NGHỆ")
+    place: str = "Bắc Ninh"
+    # The body's signing certificate (letters.signing.Seal; None: the demo seal) and the app's
+    # address the verification QR code points to.
+    seal: Any = None
+    base_url: str = "http://127.0.0.1:5000"
+
+    @classmethod
+    def from_config(cls, config: Mapping) -> Letterhead:
+        """From ``ISSUING_BODY`` and ``PLACE_NAME`` of a config mapping (the Flask config),
+        with the seal loaded at start (``DOCUMENT_SEAL``) and ``BASE_URL``."""
+        return cls(body_lines=tuple(config["ISSUING_BODY"]), place=config["PLACE_NAME"],
+                   seal=config.get("DOCUMENT_SEAL"),
+                   base_url=config.get("BASE_URL") or cls.base_url)
+
+
+DEFAULT_LETTERHEAD = Letterhead()
+
+
+@dataclass(frozen=True, kw_only=True)
+class Issuer(Frozen):
     """Who issues and signs: the header's body lines (parent first) and the signer block.
 
     ``signer_title_lines`` e.g. ("KT. GIÁM ĐỐC", "PHÓ GIÁM ĐỐC"); on one-stop-desk slips
@@ -61,11 +88,13 @@ class DocumentHeader:
     ``symbol`` None: the document carries no "Số:" line (one-stop-desk slips).
     ``number`` None with a symbol: an unnumbered draft ("Số:      /QĐ-SKHCN", marked DỰ THẢO).
     ``issued_on`` None: the date is left blank for the records clerk.
+    ``verification``: the QR code and short code of an issued paper (None on drafts).
     """
 
     number: int | None = None
     symbol: str | None = None
     issued_on: date | None = None
+    verification: VerificationMark | None = None
 
     @property
     def is_draft(self) -> bool:
@@ -73,10 +102,11 @@ class DocumentHeader:
 
     @property
     def reference(self) -> str | None:
-        """ "12/QĐ-SKHCN", or None when unnumbered or without a symbol."""
+        """ "12/QĐ-SKHCN" ("01/QĐ-SKHCN" below 10), or None when unnumbered or without a
+        symbol."""
         if not self.symbol or self.number is None:
             return None
-        return f"{self.number}/{self.symbol}"
+        return number_symbol(self.number, self.symbol)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -96,124 +126,9 @@ class Person:
 
 
 @dataclass(frozen=True, kw_only=True)
-class SubmittedDocument:
-    """One line of the dossier checklist; ``copy_kind`` e.g. "Bản chính", "Bản sao"."""
+class DossierRecord(Frozen):
+    """What every document of a dossier names: the organisation and the dossier's code. Each
+    kind's record extends it."""
 
-    name: str
-    copy_kind: str = ""
-    quantity: int = 1
-
-
-@dataclass(frozen=True, kw_only=True)
-class ReceiptSlip(_Frozen):
-    dossier_code: str
-    organisation: Organisation
-    submitter: str
-    received_at: datetime  # aware datetimes are shown in Vietnam time, naive ones as given
-    documents: tuple[SubmittedDocument, ...]
-    due_on: date
-    return_channel: str  # "Trực tiếp tại Bộ phận một cửa", "Qua dịch vụ bưu chính", ...
-    procedure_name: str = DEFAULT_PROCEDURE
-    processing_days: int | None = None
-    submitter_phone: str = ""
-    dossier_sets: int = 1
-
-
-@dataclass(frozen=True, kw_only=True)
-class MissingItem:
-    name: str
-    note: str = ""
-
-
-@dataclass(frozen=True, kw_only=True)
-class SupplementRequest(_Frozen):
-    dossier_code: str
-    organisation: Organisation
-    items: tuple[MissingItem, ...]
-    deadline_on: date | None = None
-    procedure_name: str = DEFAULT_PROCEDURE
-    contact: str = ""  # who to call for guidance, e.g. "Chi cục TĐC, ĐT 0204 3854 xxx"
-
-
-@dataclass(frozen=True, kw_only=True)
-class IntakeRefusal:
-    dossier_code: str
-    organisation: Organisation
-    reason: str
-    procedure_name: str = DEFAULT_PROCEDURE
-    received_at: datetime | None = None
-
-
-@dataclass(frozen=True, kw_only=True)
-class AppraisalItem:
-    catalogue_name: str
-    consulting_cost_vnd: int
-    eligible_cost_vnd: int
-    proposed_vnd: int
-
-
-@dataclass(frozen=True, kw_only=True)
-class AppraisalMinutes(_Frozen):
-    dossier_code: str
-    organisation: Organisation
-    visited_at: datetime
-    place: str
-    team: tuple[Person, ...]
-    representatives: tuple[Person, ...]
-    findings: str
-    items: tuple[AppraisalItem, ...]
-    conclusion: str
-    ended_at: datetime | None = None
-
-
-@dataclass(frozen=True, kw_only=True)
-class DecisionItem:
-    catalogue_code: str
-    name: str
-    approved_vnd: int
-
-
-def default_legal_bases(program_year: int) -> tuple[str, ...]:
-    """The bases every support decision cites (Resolution 43/2022, the 2025 merger, the plan)."""
-    return (
-        "Căn cứ Nghị quyết số 43/2022/NQ-HĐND ngày 09/12/2022 của Hội đồng nhân dân tỉnh "
-        "Bắc Giang về hỗ trợ áp dụng tiêu chuẩn, công cụ, mô hình, phương pháp quản lý tiên "
-        "tiến, đạt giải thưởng chất lượng, có sản phẩm, hàng hóa công bố tiêu chuẩn cơ sở, "
-        "công bố hợp chuẩn và áp dụng truy xuất nguồn gốc",
-        "Căn cứ Nghị quyết số 17/NQ-HĐND ngày 14/7/2025 của Hội đồng nhân dân tỉnh Bắc Ninh "
-        "ban hành quy định áp dụng, bãi bỏ văn bản quy phạm pháp luật trong lĩnh vực khoa học "
-        "và công nghệ do Hội đồng nhân dân tỉnh Bắc Giang và Hội đồng nhân dân tỉnh Bắc Ninh "
-        "(cũ) ban hành trên địa bàn tỉnh Bắc Ninh",
-        "Căn cứ Kế hoạch của Sở Khoa học và Công nghệ triển khai thực hiện Nghị quyết số "
-        f"43/2022/NQ-HĐND ngày 09/12/2022 của HĐND tỉnh Bắc Giang năm {program_year}",
-    )
-
-
-@dataclass(frozen=True, kw_only=True)
-class SupportDecision(_Frozen):
-    """``legal_bases`` None means :func:`default_legal_bases` of ``program_year``."""
-
-    organisation: Organisation
-    items: tuple[DecisionItem, ...]
-    total_vnd: int
-    program_year: int
-    deciding_authority: str = "GIÁM ĐỐC SỞ KHOA HỌC VÀ CÔNG NGHỆ"
-    legal_bases: tuple[str, ...] | None = None
-    proposal_by: str = "Chi cục trưởng Chi cục Tiêu chuẩn Đo lường Chất lượng"
-    dossier_code: str = ""
-
-    @property
-    def bases(self) -> tuple[str, ...]:
-        if self.legal_bases is None:
-            return default_legal_bases(self.program_year)
-        return self.legal_bases
-
-
-@dataclass(frozen=True, kw_only=True)
-class RejectionLetter(_Frozen):
     organisation: Organisation
     dossier_code: str
-    reasons: tuple[str, ...]  # one entry per reason; each is numbered in the letter
-    next_steps: str = ""  # what the organisation may do next; the template has a default
-    program_year: int | None = None
-    received_on: date | None = None

@@ -25,15 +25,9 @@ def _read_group(n: int, *, full: bool) -> list[str]:
             if words:
                 words.append("linh")
             words.append(_DIGITS[units])
-    elif tens == 1:
-        words.append("mười")
-        if units == 5:
-            words.append("lăm")
-        elif units:
-            words.append(_DIGITS[units])
     else:
-        words += [_DIGITS[tens], "mươi"]
-        if units == 1:
+        words += ["mười"] if tens == 1 else [_DIGITS[tens], "mươi"]
+        if units == 1 and tens > 1:  # "hai mươi mốt", but "mười một"
             words.append("mốt")
         elif units == 5:
             words.append("lăm")

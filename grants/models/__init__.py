@@ -1,8 +1,11 @@
 """All models, imported here so Alembic autogenerate and the app see every table."""
 
+from grants.models.annual_report import AnnualReportText
 from grants.models.appraisal import Appraisal, SiteVisit
 from grants.models.audit import AuditEvent
+from grants.models.credentials import RecoveryCode
 from grants.models.decision import Decision
+from grants.models.delay import DelayApology
 from grants.models.document import Counter, Document
 from grants.models.dossier import (
     Attachment,
@@ -11,8 +14,19 @@ from grants.models.dossier import (
     DossierItem,
     SupplementRequest,
 )
-from grants.models.ledger import LedgerEntry
-from grants.models.organisation import Organisation
+from grants.models.event import DomainEvent, SecurityEvent
+from grants.models.idempotency import IdempotencyRecord
+from grants.models.job import Job
+from grants.models.ledger import LedgerEntry, PendingPayment
+from grants.models.mail import OutgoingEmail
+from grants.models.notification import (
+    Notification,
+    NotificationPreference,
+    OrganisationContact,
+    ScheduledRun,
+)
+from grants.models.organisation import Organisation, OrganisationClaim
+from grants.models.privacy import PersonalDataErasure
 from grants.models.program import (
     CatalogueItem,
     ChecklistItem,
@@ -23,12 +37,19 @@ from grants.models.program import (
     RejectionReason,
     SupportRule,
 )
+from grants.models.rating import ServiceRating
 from grants.models.user import ApiToken, User, UserRole
+from grants.models.webhook import Webhook, WebhookDelivery
 
 __all__ = [
-    "ApiToken", "Appraisal", "Attachment", "AuditEvent", "CatalogueItem", "ChecklistItem",
-    "ChecklistResult", "Counter", "Decision", "Document", "Dossier", "DossierItem",
-    "HolidayOverride", "LedgerEntry", "LetterTemplate", "Organisation", "ProcedureStep",
-    "ProgramYear", "RejectionReason", "SiteVisit", "SupplementRequest", "SupportRule", "User",
-    "UserRole",
+    "AnnualReportText", "ApiToken", "Appraisal", "Attachment", "AuditEvent", "CatalogueItem",
+    "ChecklistItem", "ChecklistResult", "Counter", "Decision", "DelayApology", "Document",
+    "DomainEvent", "Dossier",
+    "DossierItem", "HolidayOverride", "IdempotencyRecord", "Job", "LedgerEntry",
+    "LetterTemplate", "Notification", "NotificationPreference", "Organisation",
+    "OrganisationClaim", "OrganisationContact", "OutgoingEmail", "PendingPayment",
+    "PersonalDataErasure", "ProcedureStep", "ProgramYear", "RecoveryCode", "RejectionReason",
+    "ScheduledRun", "SecurityEvent", "ServiceRating", "SiteVisit", "SupplementRequest",
+    "SupportRule", "User",
+    "UserRole", "Webhook", "WebhookDelivery",
 ]

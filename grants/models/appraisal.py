@@ -2,12 +2,21 @@
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from grants.domain.enums import Recommendation
 from grants.extensions import db
 from grants.models._types import created_at, enum_check
-from grants.models.enums import Recommendation
 
 
 class Appraisal(db.Model):
@@ -38,16 +47,33 @@ class Appraisal(db.Model):
 
 class SiteVisit(db.Model):
     __tablename__ = "site_visits"
+    __table_args__ = (
+        CheckConstraint("(voided_at IS NULL) = (void_reason IS NULL)", name="void_has_reason"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     dossier_id: Mapped[int] = mapped_column(ForeignKey("dossiers.id"), index=True)
-    visited_at: Mapped[datetime] = mapped_column(DateTime)  # local time of the visit
+    # Vietnam local time, as the appraisal team wrote it in the minutes (not UTC, unlike the
+    # ``*_at`` columns): the letters and pages print it as it is.
+    visited_local: Mapped[datetime] = mapped_column(DateTime)
     place: Mapped[str] = mapped_column(String(500))
     team: Mapped[str] = mapped_column(Text)  # one member per line: name - title
     org_representatives: Mapped[str | None] = mapped_column(Text)
     findings: Mapped[str] = mapped_column(Text)
     recorded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = created_at()
+    # A voided visit stays on record (struck, with its reason) but no longer counts.
+    voided_at: Mapped[datetime | None] = mapped_column(DateTime)
+    voided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    void_reason: Mapped[str | None] = mapped_column(Text)
 
     dossier = relationship("Dossier")
-    recorded_by = relationship("User")
+    recorded_by = relationship("User", foreign_keys=[recorded_by_id])
+    voided_by = relationship("User", foreign_keys=[voided_by_id])
+    # Its minutes as issued, oldest first: the last is current, earlier ones were superseded.
+    minutes = relationship("Document", primaryjoin="Document.site_visit_id == SiteVisit.id",
+                           order_by="Document.id", viewonly=True)
+
+    @property
+    def is_voided(self) -> bool:
+        return self.voided_at is not None

@@ -1,13 +1,13 @@
 """Decisions (approval with amounts) and written replies (rejection with reasons)."""
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, Text
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from grants.domain.enums import Authority, Outcome
 from grants.extensions import db
 from grants.models._types import created_at, enum_check, money
-from grants.models.enums import Authority, Outcome
 
 
 class Decision(db.Model):
@@ -33,6 +33,10 @@ class Decision(db.Model):
     decided_at: Mapped[datetime] = created_at()
     document_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id"))
     signer_name: Mapped[str | None] = mapped_column(String(200))
+    # Where the provincial Chairman decides (issue 14.3): the People's Committee's own decision,
+    # N/QĐ-UBND and its date, recorded when it comes back; the paper filed carries them.
+    committee_number: Mapped[int | None] = mapped_column(Integer)
+    committee_decided_on: Mapped[date | None] = mapped_column(Date)
 
     dossier = relationship("Dossier", backref="decision_rows")
     decided_by = relationship("User")

@@ -5,9 +5,10 @@ from datetime import date, datetime
 from sqlalchemy import Date, ForeignKey, Integer, LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
+from grants.domain.enums import DocumentKind
+from grants.domain.text import number_symbol
 from grants.extensions import db
 from grants.models._types import created_at, enum_check
-from grants.models.enums import DocumentKind
 
 
 class Document(db.Model):
@@ -25,17 +26,24 @@ class Document(db.Model):
     symbol: Mapped[str] = mapped_column(String(30))
     issued_on: Mapped[date] = mapped_column(Date)
     issued_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    # The visit a set of appraisal minutes records (NULL for every other kind). A visit's
+    # minutes issued again after a correction are a new row; the older rows are superseded.
+    site_visit_id: Mapped[int | None] = mapped_column(ForeignKey("site_visits.id"), index=True)
     sha256: Mapped[str] = mapped_column(String(64))
+    # The short code printed with the QR code on the paper (issue 14 point 8), which opens its
+    # public verification page /xac-thuc/<code>; NULL on papers issued before codes existed.
+    verification_code: Mapped[str | None] = mapped_column(String(16), unique=True)
     size_bytes: Mapped[int] = mapped_column(Integer)
     pdf: Mapped[bytes] = deferred(mapped_column(LargeBinary))
     created_at: Mapped[datetime] = created_at()
 
     dossier = relationship("Dossier", backref="documents")
     issued_by = relationship("User")
+    site_visit = relationship("SiteVisit")
 
     @property
     def number_symbol(self) -> str:
-        return f"{self.number}/{self.symbol}" if self.number else f"/{self.symbol}"
+        return number_symbol(self.number, self.symbol)
 
 
 class Counter(db.Model):

@@ -19,13 +19,15 @@ from sqlalchemy import (
     text,
     update,
 )
-from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship, validates
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 
+from grants.db import utcnow
+from grants.domain.enums import Channel, CopyKind, Outcome, SignatureState
 from grants.domain.workflow_states import Status
 from grants.extensions import db
-from grants.models._types import created_at, enum_check, money
-from grants.models.enums import Channel, CopyKind, Outcome
+from grants.models._types import EnumString, created_at, enum_check, money
 
 LIVE_APPROVAL_SQL = f"outcome = '{Outcome.APPROVED.value}' AND approved_vnd > 0"
 
@@ -39,6 +41,10 @@ class Dossier(db.Model):
         enum_check("outcome", Outcome, "outcome_known", nullable=True),
         CheckConstraint("approved_vnd >= 0", name="approved_non_negative"),
         CheckConstraint("paid_vnd >= 0 AND paid_vnd <= approved_vnd", name="paid_within_approved"),
+        # What recovery decisions claim back is repaid at most in full, and what is still owed
+        # was paid (repayments lower ``paid_vnd`` as they lower ``owed``).
+        CheckConstraint("repaid_vnd >= 0 AND repaid_vnd <= recovered_vnd "
+                        "AND recovered_vnd - repaid_vnd <= paid_vnd", name="recovery_within_paid"),
         # Year reports and overdue lists: (year, state) then the due moment; the finish and
         # decision moments make it cover the on-time counts.
         Index("ix_dossiers_year_status_done", "program_year_id", "status", "due_at",
@@ -51,8 +57,10 @@ class Dossier(db.Model):
         # Demand and target reports read these without touching the table.
         Index("ix_dossiers_year_status_org", "program_year_id", "status", "organisation_id",
               "outcome", "approved_vnd", "item_count", "items_cost_vnd", "items_requested_vnd"),
-        # Approved dossiers with a live commitment (budget_queries.live_approval): few per year
+        # Approved dossiers with a live commitment (queries.sql.live_approval): few per year
         # (the budget caps them), read by the dashboard and the reports without a scan.
+        # Sync by change (the API's updated_since): the stable order (updated_at, id).
+        Index("ix_dossiers_updated", "updated_at", "id"),
         Index("ix_dossiers_live_approval", "program_year_id", "organisation_id", "approved_vnd",
               "paid_vnd", "outcome", sqlite_where=text(LIVE_APPROVAL_SQL),
               postgresql_where=text(LIVE_APPROVAL_SQL)),
@@ -64,7 +72,9 @@ class Dossier(db.Model):
     program_year_id: Mapped[int] = mapped_column(ForeignKey("program_years.id"))
     channel: Mapped[str] = mapped_column(String(10), default=Channel.ONLINE.value)
     return_channel: Mapped[str] = mapped_column(String(10), default=Channel.ONLINE.value)
-    status: Mapped[str] = mapped_column(String(30), default=Status.DRAFT.value)
+    # The workflow state, always a ``Status`` member (loaded, assigned or defaulted); being a
+    # StrEnum it compares equal to its stored string. Only services.dossiers.transition sets it.
+    status: Mapped[Status] = mapped_column(EnumString(Status, 30), default=Status.DRAFT)
     outcome: Mapped[str | None] = mapped_column(String(10))
     submitter_name: Mapped[str | None] = mapped_column(String(200))
     submitter_phone: Mapped[str | None] = mapped_column(String(30))
@@ -81,6 +91,10 @@ class Dossier(db.Model):
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     approved_vnd: Mapped[int] = money(default=0)
     paid_vnd: Mapped[int] = money(default=0)
+    # Recovery of undue support (thu hồi): what the recovery decisions claim back and what has
+    # been repaid, kept equal to the ledger's recovery entries (grants/services/ledger.py).
+    recovered_vnd: Mapped[int] = money(default=0)
+    repaid_vnd: Mapped[int] = money(default=0)
     # Count and sums of the dossier's items (requested cost and support), kept equal to its
     # items by ``_sum_items`` below whenever items are written through the ORM, and by the
     # bulk seeder for its own rows: the demand report's breakdowns by place read dossiers only.
@@ -91,6 +105,11 @@ class Dossier(db.Model):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = created_at()
     version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
+    # The one-stop software's own number for the dossier (set through the API; unique).
+    external_ref: Mapped[str | None] = mapped_column(String(100), unique=True)
+    # When anything about the dossier last changed: its row, or any row that names it (items,
+    # papers, documents, payments, the audit trail …), kept by ``_touch`` below.
+    updated_at: Mapped[datetime] = mapped_column(DateTime, nullable=False, default=utcnow)
 
     __mapper_args__ = {"version_id_col": version}
 
@@ -108,13 +127,14 @@ class Dossier(db.Model):
         back_populates="dossier", cascade="all, delete-orphan"
     )
 
-    @property
-    def state(self) -> Status:
-        return Status(self.status)
+    @validates("status")
+    def _as_status(self, _key, value) -> Status:
+        # An unknown value is left as it is, for the database's CHECK to refuse.
+        return Status._value2member_map_.get(value, value)
 
     @property
     def status_label(self) -> str:
-        return Status(self.status).label
+        return self.status.label
 
     @property
     def requested_vnd(self) -> int:
@@ -140,7 +160,7 @@ class DossierItem(db.Model):
                         "AND approved_vnd <= requested_vnd)", name="approved_within_requested"),
         Index("ix_dossier_items_amounts", "dossier_id", "catalogue_item_id",
               "consulting_cost_vnd", "requested_vnd", "approved_vnd"),
-        # Items granted an amount (budget_queries.approved_item).
+        # Items granted an amount (queries.sql.approved_item).
         Index("ix_dossier_items_approved", "dossier_id", "catalogue_item_id", "approved_vnd",
               sqlite_where=text("approved_vnd > 0"), postgresql_where=text("approved_vnd > 0")),
     )
@@ -190,7 +210,9 @@ class Attachment(db.Model):
     """An uploaded file, stored outside static/ under a generated name."""
 
     __tablename__ = "attachments"
-    __table_args__ = (CheckConstraint("size_bytes > 0", name="size_positive"),)
+    __table_args__ = (CheckConstraint("size_bytes > 0", name="size_positive"),
+                      enum_check("signature_state", SignatureState, "signature_state_known",
+                                 nullable=True))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     dossier_id: Mapped[int] = mapped_column(ForeignKey("dossiers.id"), index=True)
@@ -203,6 +225,13 @@ class Attachment(db.Model):
     uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     uploaded_at: Mapped[datetime] = created_at()
     is_removed: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Active content found in a PDF at upload (e.g. "/JavaScript, /EmbeddedFiles"), shown to
+    # staff as a warning; None for a plain file (issue 13 point 9).
+    active_content: Mapped[str | None] = mapped_column(String(200))
+    # A signed PDF's signature as checked at upload (issue 14 point 9): the state of its last
+    # signature and one line per signature (signer, state, date) for the desk; NULL: unsigned.
+    signature_state: Mapped[str | None] = mapped_column(String(10))
+    signature_summary: Mapped[str | None] = mapped_column(String(500))
 
     dossier: Mapped[Dossier] = relationship(back_populates="attachments")
     checklist_item = relationship("ChecklistItem")
@@ -254,3 +283,39 @@ def _sum_items(session, _flush_context) -> None:
         loaded = session.identity_map.get(identity_key(Dossier, dossier_id))
         if loaded is not None:
             session.expire(loaded, list(ITEM_SUMS))
+
+
+_CHANGED = "grants.dossiers_changed"
+
+
+@event.listens_for(Session, "after_flush")
+def _note_changes(session, _flush_context) -> None:
+    """Remember the dossiers this flush changed: their own row, or a row that names them."""
+    changed = set()
+    for obj in (*session.new, *session.dirty, *session.deleted):
+        if isinstance(obj, Dossier):
+            if obj.id is not None and (obj in session.new or session.is_modified(obj)):
+                changed.add(obj.id)
+        else:
+            dossier_id = getattr(obj, "dossier_id", None)
+            if isinstance(dossier_id, int):
+                changed.add(dossier_id)
+    if changed:
+        session.info.setdefault(_CHANGED, set()).update(changed)
+
+
+@event.listens_for(Session, "after_flush_postexec")
+def _touch(session, _flush_context) -> None:
+    """Stamp ``updated_at`` on those dossiers in the same transaction (one UPDATE that leaves
+    the optimistic-lock ``version`` alone: a payment or a paper changes the dossier's
+    ``updated_at`` for the sync, not the version a client is editing against)."""
+    changed = session.info.pop(_CHANGED, None)
+    if not changed:
+        return
+    now = utcnow()
+    table = Dossier.__table__
+    session.execute(update(table).where(table.c.id.in_(sorted(changed))).values(updated_at=now))
+    for dossier_id in changed:
+        loaded = session.identity_map.get(identity_key(Dossier, dossier_id))
+        if loaded is not None:
+            set_committed_value(loaded, "updated_at", now)

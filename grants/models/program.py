@@ -16,10 +16,11 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from grants.domain.budget import DEFAULT_PAYMENT_THRESHOLD_VND
+from grants.domain.enums import Authority, CatalogueKind
 from grants.domain.roles import Role
 from grants.extensions import db
 from grants.models._types import created_at, enum_check, money
-from grants.models.enums import Authority, CatalogueKind
 
 MINUTES_PER_DAY = 480  # allotments are stored in office minutes: 1 working day = 8 hours
 
@@ -37,6 +38,7 @@ class ProgramYear(db.Model):
         CheckConstraint("disbursed_vnd >= 0 AND disbursed_vnd <= committed_vnd",
                         name="disbursed_within_committed"),
         CheckConstraint("statutory_days > 0", name="statutory_positive"),
+        CheckConstraint("payment_threshold_vnd >= 0", name="payment_threshold_non_negative"),
         enum_check("authority", Authority, "authority_known"),
     )
 
@@ -51,7 +53,14 @@ class ProgramYear(db.Model):
     signer_title: Mapped[str] = mapped_column(String(200), default="KT. GIÁM ĐỐC\nPHÓ GIÁM ĐỐC")
     signer_name: Mapped[str | None] = mapped_column(String(200))
     plan_reference: Mapped[str | None] = mapped_column(String(300))
+    # The "Căn cứ" of the year's decisions: the decision on the Department's functions and the
+    # number ("05/KH-SKHCN") and date of the year's plan implementing the resolution.
+    functions_decision: Mapped[str | None] = mapped_column(String(500))
+    plan_number: Mapped[str | None] = mapped_column(String(50))
+    plan_date: Mapped[date | None] = mapped_column(Date)
     statutory_days: Mapped[int] = mapped_column(Integer, default=16)
+    # Payments taking a dossier's total above this need a second person (services/ledger.py).
+    payment_threshold_vnd: Mapped[int] = money(default=DEFAULT_PAYMENT_THRESHOLD_VND)
     intake_open: Mapped[bool] = mapped_column(Boolean, default=True)
     is_closed: Mapped[bool] = mapped_column(Boolean, default=False)
     closed_at: Mapped[datetime | None] = mapped_column(DateTime)

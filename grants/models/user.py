@@ -1,20 +1,24 @@
 """Users (staff and applicants), their roles, and API tokens."""
 
 from datetime import datetime
+from typing import ClassVar
 
-from flask import current_app
-from flask_login import UserMixin
-from sqlalchemy import Boolean, DateTime, ForeignKey, String, UniqueConstraint
+from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from grants.db import utcnow
 from grants.domain.roles import Role
 from grants.extensions import db
 from grants.models._types import created_at, enum_check
 
 
-class User(UserMixin, db.Model):
+class User(db.Model):
     __tablename__ = "users"
+
+    #: The werkzeug method that hashes new passwords; create_app sets it from the
+    #: PASSWORD_HASH_METHOD setting (the model reads no Flask configuration).
+    password_hash_method: ClassVar[str] = "scrypt"  # noqa: S105 - a method name
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)
@@ -26,15 +30,49 @@ class User(UserMixin, db.Model):
     is_active_account: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = created_at()
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # Sessions, passwords, lockout and two-factor (grants/services/sessions.py, passwords.py,
+    # two_factor.py). ``session_version`` is part of Flask-Login's id of the user: raising it
+    # ends every session (and remember cookie) of the account at once.
+    session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    password_changed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime)
+    # Encrypted (Fernet, grants.services.secrets_box): a copy of the database gives no codes.
+    totp_secret: Mapped[str | None] = mapped_column(String(255))
+    totp_enabled_at: Mapped[datetime | None] = mapped_column(DateTime)
+    totp_last_step: Mapped[int | None] = mapped_column(Integer)
+    # Issue 13 points 8 and 12. Accounts made by staff, the CLI or the demo count as confirmed
+    # (the column default); a self-registration sets None until its link is followed.
+    email_confirmed_at: Mapped[datetime | None] = mapped_column(DateTime, default=utcnow)
+    privacy_consent_at: Mapped[datetime | None] = mapped_column(DateTime)
+    privacy_notice_version: Mapped[str | None] = mapped_column(String(20))
+    anonymised_at: Mapped[datetime | None] = mapped_column(DateTime)
 
     organisation = relationship("Organisation", back_populates="members")
     role_rows: Mapped[list["UserRole"]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin"
     )
 
+    # The interface Flask-Login expects of a user (grants.app wires the login manager); written
+    # here so that models import nothing from Flask. Deactivated accounts cannot log in.
+    is_anonymous = False
+
     @property
-    def is_active(self) -> bool:  # Flask-Login: deactivated accounts cannot log in
+    def is_active(self) -> bool:
         return self.is_active_account
+
+    @property
+    def is_authenticated(self) -> bool:
+        return self.is_active
+
+    def get_id(self) -> str:
+        # Flask-Login's alternative id: "<id>:<session version>" (grants.app's user loader
+        # refuses a cookie whose version is no longer the account's).
+        return f"{self.id}:{self.session_version or 0}"
+
+    @property
+    def two_factor_enabled(self) -> bool:
+        return self.totp_enabled_at is not None
 
     @property
     def roles(self) -> frozenset[Role]:
@@ -54,12 +92,17 @@ class User(UserMixin, db.Model):
         for role in sorted(wanted - have):
             self.role_rows.append(UserRole(role=role.value))
 
-    def set_password(self, password: str) -> None:
-        method = current_app.config.get("PASSWORD_HASH_METHOD", "scrypt")
-        self.password_hash = generate_password_hash(password, method=method)
+    def set_password(self, password: str, method: str | None = None) -> None:
+        """Hash ``password`` with ``method`` (default: ``password_hash_method``)."""
+        self.password_hash = generate_password_hash(password,
+                                                    method=method or self.password_hash_method)
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)
+
+    @property
+    def email_confirmed(self) -> bool:
+        return self.email_confirmed_at is not None
 
     def __repr__(self) -> str:
         return f"<User {self.email}>"

@@ -6,14 +6,17 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from fractions import Fraction
+from typing import Any
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
 from grants.db import from_local, lock_for_update, utcnow
 from grants.domain.deadlines import Step, format_days, validate_allotments
-from grants.domain.errors import Conflict, InvalidInput
+from grants.domain.enums import Authority, CatalogueKind, HolidayKind
+from grants.domain.errors import Conflict, InvalidInput, valid_choice
 from grants.domain.money import format_vnd
+from grants.domain.text import number_symbol
 from grants.extensions import db
 from grants.models import (
     ApiToken,
@@ -29,17 +32,21 @@ from grants.models import (
     ProcedureStep,
     ProgramYear,
     RejectionReason,
+    SecurityEvent,
     SupportRule,
     User,
     UserRole,
 )
-from grants.models.enums import Authority, CatalogueKind, HolidayKind
 from grants.models.program import MINUTES_PER_DAY
-from grants.services import accounts, audit
-from grants.services.holiday_source import public_holidays
+from grants.queries.catalogue import catalogue_items
+from grants.queries.holiday_source import public_holidays
+from grants.services import accounts, audit, security_log
 
 YEAR_FIELDS = ("budget_vnd", "target_min", "target_max", "authority", "signer_title",
-               "signer_name", "plan_reference", "intake_open")
+               "signer_name", "plan_reference", "intake_open", "functions_decision",
+               "plan_number", "plan_date")
+_UNCHANGED: Any = object()
+_PLAN_NUMBER = re.compile(r"(\d{1,5})/(\S{1,40})")
 _CODE = re.compile(r"[A-Z0-9][A-Z0-9._/-]{0,29}")
 
 
@@ -60,7 +67,7 @@ class BudgetBelowCommitted(InvalidInput):
 
 def _require_open(year: ProgramYear) -> None:
     if year.is_closed:
-        raise Conflict(f"Năm {year.year} đã khoá sổ: các thiết lập chỉ được xem, không được sửa.")
+        raise Conflict(f"Năm {year.year} đã khóa sổ: các thiết lập chỉ được xem, không được sửa.")
 
 
 def _previous_year(year_number: int) -> ProgramYear | None:
@@ -79,7 +86,7 @@ def create_program_year(year_number: int, *, actor, budget_vnd: int,
 
     Raises InvalidInput (field ``year``/``budget_vnd``) for a taken year or a negative budget.
     """
-    from grants.services.demo import setup_year_defaults
+    from grants.services.year_defaults import setup_year_defaults
 
     if not 2000 <= year_number <= 2100:
         raise InvalidInput("Năm phải trong khoảng 2000–2100.", field="year")
@@ -90,11 +97,13 @@ def create_program_year(year_number: int, *, actor, budget_vnd: int,
     source = source or _previous_year(year_number)
     year = ProgramYear(year=year_number, budget_vnd=budget_vnd, committed_vnd=0,
                        disbursed_vnd=0, intake_open=intake_open, is_closed=False)
+    if source is not None:
+        year.payment_threshold_vnd = source.payment_threshold_vnd
     if source is None:
         setup_year_defaults(year)
     else:
         for name in ("target_min", "target_max", "authority", "signer_title", "signer_name",
-                     "statutory_days"):
+                     "statutory_days", "functions_decision"):
             setattr(year, name, getattr(source, name))
         year.steps = [ProcedureStep(position=s.position, key=s.key, label=s.label, role=s.role,
                                     allotment_minutes=s.allotment_minutes, counted=s.counted)
@@ -120,8 +129,14 @@ def create_program_year(year_number: int, *, actor, budget_vnd: int,
 def update_program_year(year: ProgramYear, *, actor, budget_vnd: int, target_min: int,
                         target_max: int, authority: str, signer_title: str,
                         signer_name: str | None, plan_reference: str | None,
-                        intake_open: bool) -> bool:
+                        intake_open: bool, payment_threshold_vnd: int | None = None,
+                        functions_decision: str | None = _UNCHANGED,
+                        plan_number: str | None = _UNCHANGED,
+                        plan_date: date | None = _UNCHANGED) -> bool:
     """Change a year's settings; returns False if nothing changed (then nothing is audited).
+    ``payment_threshold_vnd`` None keeps the year's threshold for confirming payments; the
+    "Căn cứ" settings (``functions_decision``, ``plan_number`` written "05/KH-SKHCN" and
+    ``plan_date``) are kept when not given and cleared by None.
 
     The year row is locked first so a concurrent approval cannot commit money between the
     check and the write. Raises Conflict for a closed year, BudgetBelowCommitted (field
@@ -143,25 +158,58 @@ def update_program_year(year: ProgramYear, *, actor, budget_vnd: int, target_min
     if target_max < target_min:
         raise InvalidInput("Mục tiêu tối đa phải lớn hơn hoặc bằng mục tiêu tối thiểu.",
                            field="target_max")
-    try:
-        authority = Authority(authority).value
-    except ValueError:
-        raise InvalidInput("Thẩm quyền quyết định không hợp lệ.", field="authority") from None
+    authority = valid_choice(Authority, authority, "Thẩm quyền quyết định không hợp lệ.",
+                             "authority")
     if not (signer_title or "").strip():
         raise InvalidInput("Vui lòng nhập chức danh người ký.", field="signer_title")
-    wanted = {"budget_vnd": budget_vnd, "target_min": target_min, "target_max": target_max,
+    if payment_threshold_vnd is None:
+        payment_threshold_vnd = year.payment_threshold_vnd
+    bases = _plan_bases(year, functions_decision, plan_number, plan_date)
+    if payment_threshold_vnd < 0:
+        raise InvalidInput("Ngưỡng xác nhận chi không được âm.", field="payment_threshold_vnd")
+    wanted = {"payment_threshold_vnd": payment_threshold_vnd,
+              "budget_vnd": budget_vnd, "target_min": target_min, "target_max": target_max,
               "authority": authority, "signer_title": signer_title.strip(),
               "signer_name": signer_name or None, "plan_reference": plan_reference or None,
-              "intake_open": bool(intake_open)}
-    before = {k: getattr(year, k) for k in YEAR_FIELDS if getattr(year, k) != wanted[k]}
-    if not before:
-        return False
-    for name in before:
-        setattr(year, name, wanted[name])
-    db.session.flush()
-    audit.record("program_year.update", year, actor=actor, before=before,
-                 after={k: wanted[k] for k in before})
-    return True
+              "intake_open": bool(intake_open), **bases}
+    from grants.services.year_defaults import sync_committee_step
+
+    before_steps = {s.key: format_days(s.allotment_days) for s in year.steps}
+    changed = bool(audit.change(year, "program_year.update", wanted, actor=actor))
+    if sync_committee_step(year):  # the Chairman's path has the Committee's own step
+        db.session.flush()
+        audit.record("program_year.update_steps", year, actor=actor,
+                     before={"allotments": before_steps},
+                     after={"allotments": {s.key: format_days(s.allotment_days)
+                                           for s in sorted(year.steps,
+                                                           key=lambda s: s.position)}},
+                     note="Thẩm quyền quyết định thay đổi: bước trình UBND tỉnh")
+    return changed
+
+
+def _plan_bases(year: ProgramYear, functions_decision: str | None, plan_number: str | None,
+                plan_date: date | None) -> dict[str, Any]:
+    """The year's "Căn cứ" settings as stored: text stripped (None when empty), the plan's
+    number with a leading zero below 10 ("5/KH-SKHCN" → "05/KH-SKHCN"). InvalidInput for a
+    number not written "number/symbol" or a plan dated after its year."""
+    if functions_decision is _UNCHANGED:
+        functions_decision = year.functions_decision
+    if plan_number is _UNCHANGED:
+        plan_number = year.plan_number
+    if plan_date is _UNCHANGED:
+        plan_date = year.plan_date
+    number = (plan_number or "").strip() or None
+    if number is not None:
+        match = _PLAN_NUMBER.fullmatch(number)
+        if match is None or int(match.group(1)) == 0:
+            raise InvalidInput("Số kế hoạch viết dạng số/ký hiệu, ví dụ 05/KH-SKHCN.",
+                               field="plan_number")
+        number = number_symbol(int(match.group(1)), match.group(2))
+    if plan_date is not None and plan_date.year > year.year:
+        raise InvalidInput(f"Kế hoạch của năm {year.year} không thể ban hành sau năm đó.",
+                           field="plan_date")
+    return {"functions_decision": (functions_decision or "").strip() or None,
+            "plan_number": number, "plan_date": plan_date}
 
 
 def days_to_minutes(days: Fraction, *, field: str | None = None) -> int:
@@ -227,12 +275,21 @@ def _code(value: str, *, field: str = "code") -> str:
     return code
 
 
-def _checklist_code_taken(year: ProgramYear, code: str, exclude_id: int | None = None) -> bool:
+def _checklist_values(year: ProgramYear, code: str, label: str,
+                      exclude_id: int | None = None) -> tuple[str, str]:
+    """The checked (code, label) of a checklist line; InvalidInput for a malformed code, one
+    the year already uses (compared without case), or an empty label."""
+    code = _code(code)
     stmt = select(ChecklistItem.id).where(ChecklistItem.program_year_id == year.id,
                                           func.upper(ChecklistItem.code) == code)
     if exclude_id:
         stmt = stmt.where(ChecklistItem.id != exclude_id)
-    return db.session.scalar(stmt) is not None
+    if db.session.scalar(stmt) is not None:
+        raise InvalidInput(f"Mã «{code}» đã có trong danh mục giấy tờ của năm {year.year}.",
+                           field="code")
+    if not (label or "").strip():
+        raise InvalidInput("Vui lòng nhập tên giấy tờ.", field="label")
+    return code, label.strip()
 
 
 def add_checklist_item(year: ProgramYear, *, actor, code: str, label: str,
@@ -240,14 +297,9 @@ def add_checklist_item(year: ProgramYear, *, actor, code: str, label: str,
     """Append a line to the year's dossier checklist. Raises Conflict (closed year) or
     InvalidInput (field ``code``/``label``)."""
     _require_open(year)
-    code = _code(code)
-    if _checklist_code_taken(year, code):
-        raise InvalidInput(f"Mã «{code}» đã có trong danh mục giấy tờ của năm {year.year}.",
-                           field="code")
-    if not (label or "").strip():
-        raise InvalidInput("Vui lòng nhập tên giấy tờ.", field="label")
+    code, label = _checklist_values(year, code, label)
     position = 1 + max((c.position for c in year.checklist), default=0)
-    item = ChecklistItem(program_year=year, position=position, code=code, label=label.strip(),
+    item = ChecklistItem(program_year=year, position=position, code=code, label=label,
                          is_required=is_required)
     db.session.add(item)
     db.session.flush()
@@ -262,15 +314,10 @@ def update_checklist_item(item: ChecklistItem, *, actor, code: str, label: str,
     """Change a checklist line's code, label or required flag (audited)."""
     year = item.program_year
     _require_open(year)
-    code = _code(code)
-    if _checklist_code_taken(year, code, exclude_id=item.id):
-        raise InvalidInput(f"Mã «{code}» đã có trong danh mục giấy tờ của năm {year.year}.",
-                           field="code")
-    if not (label or "").strip():
-        raise InvalidInput("Vui lòng nhập tên giấy tờ.", field="label")
+    code, label = _checklist_values(year, code, label, exclude_id=item.id)
     fields = ("code", "label", "is_required")
     before = audit.snapshot(item, fields)
-    item.code, item.label, item.is_required = code, label.strip(), is_required
+    item.code, item.label, item.is_required = code, label, is_required
     db.session.flush()
     audit.record("checklist_item.update", item, actor=actor, before=before,
                  after=audit.snapshot(item, fields))
@@ -291,8 +338,8 @@ def remove_checklist_item(item: ChecklistItem, *, actor) -> None:
     is closed."""
     _require_open(item.program_year)
     if checklist_item_uses(item):
-        raise Conflict(f"Giấy tờ «{item.label}» đã được dùng trong hồ sơ nên không thể xoá; "
-                       "có thể bỏ đánh dấu «bắt buộc» thay vì xoá.")
+        raise Conflict(f"Giấy tờ «{item.label}» đã được dùng trong hồ sơ nên không thể xóa; "
+                       "có thể bỏ đánh dấu «bắt buộc» thay vì xóa.")
     before = {"year": item.program_year.year, "code": item.code, "label": item.label,
               "is_required": item.is_required}
     audit.record("checklist_item.delete", item, actor=actor, before=before)
@@ -355,10 +402,7 @@ def _catalogue_values(code: str, name: str, kind: str, exclude_id: int | None = 
                            field="code")
     if not (name or "").strip():
         raise InvalidInput("Vui lòng nhập tên.", field="name")
-    try:
-        kind = CatalogueKind(kind).value
-    except ValueError:
-        raise InvalidInput("Loại không hợp lệ.", field="kind") from None
+    kind = valid_choice(CatalogueKind, kind, "Loại không hợp lệ.", "kind")
     return code, name.strip(), kind
 
 
@@ -441,7 +485,7 @@ def remove_support_rule(rule: SupportRule, *, actor) -> None:
     _require_open(rule.program_year)
     if support_rule_uses(rule):
         raise Conflict(f"Đã có hồ sơ năm {rule.program_year.year} đề nghị hỗ trợ "
-                       f"«{rule.catalogue_item.code}» nên không thể xoá mức hỗ trợ này.")
+                       f"«{rule.catalogue_item.code}» nên không thể xóa mức hỗ trợ này.")
     audit.record("support_rule.delete", rule, actor=actor,
                  before={"year": rule.program_year.year, "item": rule.catalogue_item.code,
                          **audit.snapshot(rule, RULE_FIELDS)})
@@ -469,9 +513,10 @@ def update_user(user: User, *, actor, full_name: str, title: str | None, roles,
 
 
 def issue_api_token(user: User, *, actor, label: str | None = None) -> str:
-    """A new bearer token for ``user``; the clear token is returned once, only its hash kept."""
+    """A new bearer token for ``user``, who must be ``actor`` (accounts.issue_api_token raises
+    Forbidden otherwise); the clear token is returned once, only its hash kept."""
     if not user.is_active:
-        raise Conflict("Tài khoản đang bị khoá; không cấp mã truy cập cho tài khoản bị khoá.")
+        raise Conflict("Tài khoản đang bị khóa; không cấp mã truy cập cho tài khoản bị khóa.")
     return accounts.issue_api_token(user, actor=actor, label=label or None)
 
 
@@ -484,6 +529,10 @@ def revoke_api_token(token: ApiToken, *, actor) -> None:
     audit.record("api_token.revoke", token, actor=actor,
                  before={"user": token.user.email, "label": token.label, "revoked_at": None},
                  after={"revoked_at": token.revoked_at})
+    security_log.record("token.revoke", user=token.user,
+                        detail={"token_id": token.id, "label": token.label,
+                                "by_id": getattr(actor, "id", None),
+                                "by": getattr(actor, "email", None)})
 
 
 # --- holiday overrides ---------------------------------------------------------------------
@@ -496,12 +545,9 @@ def add_holiday_override(day: date, *, actor, kind: str, note: str | None = None
     Raises InvalidInput (field ``day``) if the day already has an override, if a day off falls
     on a day that is already off, or a make-up working day on an ordinary working day.
     """
-    try:
-        kind = HolidayKind(kind).value
-    except ValueError:
-        raise InvalidInput("Loại ngày không hợp lệ.", field="kind") from None
+    kind = valid_choice(HolidayKind, kind, "Loại ngày không hợp lệ.", "kind")
     if db.session.scalar(select(HolidayOverride.id).where(HolidayOverride.day == day)):
-        raise InvalidInput(f"Ngày {day:%d/%m/%Y} đã có điều chỉnh; hãy xoá điều chỉnh cũ trước.",
+        raise InvalidInput(f"Ngày {day:%d/%m/%Y} đã có điều chỉnh; hãy xóa điều chỉnh cũ trước.",
                            field="day")
     already_off = day.weekday() >= 5 or day in public_holidays([day.year])
     if kind == HolidayKind.DAY_OFF and already_off:
@@ -520,10 +566,7 @@ def add_holiday_override(day: date, *, actor, kind: str, note: str | None = None
 
 def remove_holiday_override(override: HolidayOverride, *, actor) -> None:
     """Delete an override (an admin configuration change, so it is audited with its values)."""
-    audit.record("holiday_override.delete", override, actor=actor,
-                 before={"day": override.day, "kind": override.kind, "note": override.note})
-    db.session.delete(override)
-    db.session.flush()
+    audit.delete(override, "holiday_override.delete", actor=actor, fields=("day", "kind", "note"))
 
 
 # --- letter texts --------------------------------------------------------------------------
@@ -564,10 +607,7 @@ def save_letter_text(kind: str, field: str, *, actor, text: str) -> LetterTempla
 
 def reset_letter_text(template: LetterTemplate, *, actor) -> None:
     """Drop an override so letters use the default text again (audited)."""
-    audit.record("letter_template.delete", template, actor=actor,
-                 before={"kind": template.kind, "field": template.field, "text": template.text})
-    db.session.delete(template)
-    db.session.flush()
+    audit.delete(template, "letter_template.delete", actor=actor, fields=("kind", "field", "text"))
 
 
 # --- read side (lists for the admin pages; no writes) --------------------------------------
@@ -585,17 +625,6 @@ def overview() -> dict[str, int]:
             "audit": count(AuditEvent)}
 
 
-def program_years() -> list[ProgramYear]:
-    return list(db.session.scalars(select(ProgramYear).order_by(ProgramYear.year.desc())))
-
-
-def catalogue_items(*, active_only: bool = False) -> list[CatalogueItem]:
-    stmt = select(CatalogueItem).order_by(CatalogueItem.kind, CatalogueItem.code)
-    if active_only:
-        stmt = stmt.where(CatalogueItem.is_active.is_(True))
-    return list(db.session.scalars(stmt))
-
-
 def year_rules(year: ProgramYear) -> list[SupportRule]:
     return sorted(year.rules, key=lambda r: r.catalogue_item.code)
 
@@ -603,7 +632,7 @@ def year_rules(year: ProgramYear) -> list[SupportRule]:
 def items_without_rule(year: ProgramYear) -> list[CatalogueItem]:
     """Active catalogue items the year has no support rule for yet."""
     ruled = {r.catalogue_item_id for r in year.rules}
-    return [i for i in catalogue_items(active_only=True) if i.id not in ruled]
+    return [i for i in catalogue_items(active_only=True, by_kind=True) if i.id not in ruled]
 
 
 def users_page(*, role: str | None, q: str | None, page: int, per_page: int):
@@ -694,3 +723,57 @@ def audit_choices() -> dict[str, list]:
         .order_by(User.full_name))
     return {"actions": list(actions), "object_types": list(types), "actors": list(actors)}
 
+
+
+# --- the security log (read side; the rows are written by services.security_log) ---------
+
+
+@dataclass(frozen=True)
+class SecurityFilter:
+    """What the security log page filters on; every field is optional. ``who`` matches the
+    e-mail recorded on the event or the name/e-mail of its user."""
+
+    kind: str | None = None
+    who: str | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+
+
+def _security_query(filters: SecurityFilter):
+    stmt = (select(SecurityEvent).options(selectinload(SecurityEvent.user))
+            .order_by(SecurityEvent.at.desc(), SecurityEvent.id.desc()))
+    if filters.kind:
+        stmt = stmt.where(SecurityEvent.kind == filters.kind)
+    if filters.who:
+        who = filters.who.strip()
+        stmt = stmt.where(or_(
+            SecurityEvent.email.icontains(who, autoescape=True),
+            SecurityEvent.user_id.in_(select(User.id).where(or_(
+                User.email.icontains(who, autoescape=True),
+                User.full_name.icontains(who, autoescape=True))))))
+    if filters.date_from:
+        stmt = stmt.where(SecurityEvent.at >= from_local(datetime.combine(filters.date_from,
+                                                                          time.min)))
+    if filters.date_to:
+        end = datetime.combine(filters.date_to + timedelta(days=1), time.min)
+        stmt = stmt.where(SecurityEvent.at < from_local(end))
+    return stmt
+
+
+def security_page(filters: SecurityFilter, *, page: int, per_page: int):
+    """Security events matching ``filters``, newest first; dates are local (Vietnam) days."""
+    return db.paginate(_security_query(filters), page=page, per_page=per_page, error_out=False)
+
+
+SECURITY_EXPORT_MAX = 100_000
+
+
+def security_rows(filters: SecurityFilter) -> list[SecurityEvent]:
+    """The events of an export (newest first, at most SECURITY_EXPORT_MAX)."""
+    return list(db.session.scalars(_security_query(filters).limit(SECURITY_EXPORT_MAX)))
+
+
+def security_kinds() -> list[str]:
+    """The kinds present in the log (for the filter form)."""
+    return list(db.session.scalars(select(SecurityEvent.kind).distinct()
+                                   .order_by(SecurityEvent.kind)))

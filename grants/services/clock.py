@@ -2,25 +2,9 @@
 
 from datetime import datetime
 
-from sqlalchemy import select
-
 from grants.db import from_local, to_local
-from grants.domain.calendar import WorkCalendar
 from grants.domain.deadlines import Step, dossier_due, step_deadlines
-from grants.extensions import db
-from grants.models import HolidayOverride
-from grants.models.enums import HolidayKind
-from grants.services.holiday_source import make_up_working_days, public_holidays
-
-
-def calendar_for(year: int) -> WorkCalendar:
-    """The working calendar around ``year`` (the year before and after too, for spill-over)."""
-    years = (year - 1, year, year + 1)
-    rows = db.session.execute(select(HolidayOverride.day, HolidayOverride.kind)).all()
-    off = frozenset(d for d, k in rows if k == HolidayKind.DAY_OFF)
-    working = frozenset(d for d, k in rows if k == HolidayKind.WORKING_DAY)
-    return WorkCalendar(public_holidays(years), extra_days_off=off,
-                        extra_working_days=working | make_up_working_days(years))
+from grants.queries.calendar import calendar_for
 
 
 def year_steps(program_year) -> list[Step]:
@@ -46,3 +30,18 @@ def step_due(dossier, step_key: str | None) -> datetime | None:
                                year_steps(year))
     due = deadlines.get(step_key)
     return from_local(due) if due else None
+
+
+def resume_clock(dossier, stopped_at_utc: datetime, resubmitted_at_utc: datetime):
+    """Restart a clock paused by a supplement asked after reception: the clock start, the due
+    date and the step deadlines move forward by the office time of the pause (issue 14).
+    Returns the pause in working days (a Fraction)."""
+    from grants.domain.pauses import resume_clock as resumed
+
+    year = dossier.program_year
+    calendar = calendar_for(year.year)
+    start_local, pause = resumed(calendar, to_local(dossier.clock_started_at),
+                                 to_local(stopped_at_utc), to_local(resubmitted_at_utc))
+    dossier.clock_started_at = from_local(start_local)
+    dossier.due_at = from_local(dossier_due(calendar, start_local, year.statutory_days))
+    return pause

@@ -1,20 +1,36 @@
 """Official documents of a dossier: built from its data, numbered, stored as issued (bytes and
-SHA-256), and never re-rendered afterwards. Drafts can be previewed before issue."""
+SHA-256), and never re-rendered afterwards. Drafts can be previewed before issue.
+
+What each kind prints, and how its data is read from the dossier, is its specification in
+grants.letters (``letters.spec_of(kind)``); this module adds the database: the reads a
+specification asks for, numbering, storage and the audit trail. The letterhead (issuing body,
+place name, the body's signing certificate) comes from the caller, which reads it from the app's
+settings.
+
+An issued paper carries a verification code and its QR code (its public page /xac-thuc/<code>)
+and is signed with the body's certificate (PAdES); what is stored, and hashed, is the signed
+file (issue 14 points 7 and 8).
+"""
 
 import hashlib
-import json
+from datetime import date
 
-from flask import current_app
 from sqlalchemy import select
 
 from grants import letters
-from grants.db import local_today, to_local
+from grants.db import local_today
+from grants.domain.enums import DocumentKind, EventKind, Outcome
 from grants.domain.errors import Conflict, Forbidden, InvalidInput
 from grants.domain.roles import Role
+from grants.domain.verification_codes import VERIFY_PATH, new_code
 from grants.domain.workflow import Action, Status
 from grants.extensions import db
+from grants.letters import signing
+from grants.letters.verification_mark import VerificationMark
 from grants.models import (
+    AuditEvent,
     Decision,
+    DelayApology,
     Document,
     Dossier,
     LetterTemplate,
@@ -22,57 +38,57 @@ from grants.models import (
     SupplementRequest,
     User,
 )
-from grants.models.enums import Channel, CopyKind, DocumentKind, Outcome
-from grants.services import audit
+from grants.services import audit, events
 from grants.services.numbering import next_number
 
-# Numbered outgoing documents get a number per (year, symbol) from the records clerk;
-# one-stop-desk slips and minutes carry none.
-SYMBOLS = {
-    DocumentKind.SUPPORT_DECISION: "QĐ-SKHCN",
-    DocumentKind.REJECTION_LETTER: "SKHCN-TĐC",
-}
-
-# Which states a dossier must have reached (or passed) before a document of the kind exists.
-AVAILABLE_FROM = {
-    DocumentKind.RECEIPT: {Status.RECEIVED, Status.ASSIGNED, Status.APPRAISED, Status.REVIEWED,
-                           Status.APPROVED, Status.REJECTED, Status.ISSUED, Status.RETURNED},
-    DocumentKind.SUPPLEMENT_REQUEST: {Status.SUPPLEMENT_REQUESTED},
-    DocumentKind.INTAKE_REFUSAL: {Status.REFUSED},
-    DocumentKind.APPRAISAL_MINUTES: {Status.ASSIGNED, Status.APPRAISED, Status.REVIEWED,
-                                     Status.APPROVED, Status.REJECTED, Status.ISSUED,
-                                     Status.RETURNED},
-    DocumentKind.SUPPORT_DECISION: {Status.APPROVED, Status.ISSUED, Status.RETURNED},
-    DocumentKind.REJECTION_LETTER: {Status.REJECTED, Status.ISSUED, Status.RETURNED},
-}
-
-TITLES = letters.DOCUMENT_TITLES
+COMMITTEE_SYMBOL = "QĐ-UBND"
 
 
-def _org(dossier: Dossier) -> letters.Organisation:
-    org = dossier.organisation
-    return letters.Organisation(name=org.name, address=org.address or "",
-                                tax_code=org.tax_code, phone=org.phone or "",
-                                email=org.email or "", representative=org.representative or "")
+class _Records:
+    """The reads the specifications' ``gather`` asks for (letters.DossierRecords)."""
 
+    def __init__(self, dossier: Dossier, site_visit: SiteVisit | None = None,
+                 correction: str | None = None):
+        self.dossier = dossier
+        self._site_visit = site_visit
+        self._correction = correction
 
-def _issuer(dossier: Dossier, kind: DocumentKind, actor: User | None) -> letters.Issuer:
-    body = tuple(current_app.config["ISSUING_BODY"])
-    place = current_app.config["PLACE_NAME"]
-    if kind in (DocumentKind.RECEIPT, DocumentKind.SUPPLEMENT_REQUEST,
-                DocumentKind.INTAKE_REFUSAL):
-        return letters.Issuer(body_lines=body, place=place,
-                              signer_title_lines=("NGƯỜI TIẾP NHẬN HỒ SƠ",),
-                              signer_name=actor.full_name if actor else "")
-    if kind == DocumentKind.APPRAISAL_MINUTES:
-        return letters.Issuer(body_lines=(*body[1:], "CHI CỤC TIÊU CHUẨN ĐO LƯỜNG CHẤT LƯỢNG"),
-                              place=place, signer_title_lines=("TRƯỞNG ĐOÀN THẨM ĐỊNH",),
-                              signer_name=actor.full_name if actor else "")
-    year = dossier.program_year
-    lines = tuple(line.strip() for line in (year.signer_title or "").splitlines() if line.strip())
-    return letters.Issuer(body_lines=body, place=place,
-                          signer_title_lines=lines or ("GIÁM ĐỐC",),
-                          signer_name=year.signer_name or "")
+    def today(self) -> date:
+        return local_today()
+
+    def _latest(self, model, order):
+        return db.session.scalar(select(model).where(model.dossier_id == self.dossier.id)
+                                 .order_by(order.desc()).limit(1))
+
+    def latest_supplement_request(self) -> SupplementRequest | None:
+        return self._latest(SupplementRequest, SupplementRequest.id)
+
+    def site_visit(self) -> SiteVisit | None:
+        if self._site_visit is not None:
+            return self._site_visit
+        return db.session.scalar(select(SiteVisit).where(
+            SiteVisit.dossier_id == self.dossier.id, SiteVisit.voided_at.is_(None))
+            .order_by(SiteVisit.visited_local.desc(), SiteVisit.id.desc()).limit(1))
+
+    def correction(self) -> str | None:
+        return self._correction
+
+    def latest_audit_note(self, action: str) -> str | None:
+        event = db.session.scalar(select(AuditEvent).where(
+            AuditEvent.dossier_id == self.dossier.id, AuditEvent.action == action)
+            .order_by(AuditEvent.id.desc()))
+        return event.note if event else ""
+
+    def decision(self) -> Decision | None:
+        return db.session.scalar(select(Decision).where(Decision.dossier_id == self.dossier.id))
+
+    def latest_delay_apology(self) -> DelayApology | None:
+        return self._latest(DelayApology, DelayApology.id)
+
+    def latest_recovery(self):
+        from grants.services.ledger import latest_recovery
+
+        return latest_recovery(self.dossier.id)
 
 
 def _texts(kind: DocumentKind) -> dict[str, str]:
@@ -80,158 +96,124 @@ def _texts(kind: DocumentKind) -> dict[str, str]:
     return {r.field: r.text for r in rows}
 
 
-def _latest(model, dossier: Dossier, order):
-    return db.session.scalar(select(model).where(model.dossier_id == dossier.id)
-                             .order_by(order.desc()).limit(1))
-
-
-def _data(dossier: Dossier, kind: DocumentKind):
-    org = _org(dossier)
-    if kind == DocumentKind.RECEIPT:
-        due = to_local(dossier.due_at).date() if dossier.due_at else local_today()
-        docs = [letters.SubmittedDocument(name=r.checklist_item.label,
-                                          copy_kind=CopyKind(r.copy_kind).label
-                                          if r.copy_kind else "")
-                for r in sorted(dossier.checklist_results,
-                                key=lambda r: r.checklist_item.position) if r.is_present]
-        if not docs:
-            docs = [letters.SubmittedDocument(name=a.checklist_item.label
-                                              if a.checklist_item else a.original_name,
-                                              copy_kind=CopyKind.DIGITAL.label)
-                    for a in dossier.attachments if not a.is_removed]
-        return letters.ReceiptSlip(
-            dossier_code=dossier.code, organisation=org,
-            submitter=dossier.submitter_name or org.representative or org.name,
-            submitter_phone=dossier.submitter_phone or org.phone,
-            received_at=to_local(dossier.received_at), documents=docs, due_on=due,
-            return_channel=Channel(dossier.return_channel).label,
-            processing_days=dossier.program_year.statutory_days)
-    if kind == DocumentKind.SUPPLEMENT_REQUEST:
-        request = _latest(SupplementRequest, dossier, SupplementRequest.id)
-        if request is None:
-            raise Conflict("Hồ sơ chưa có yêu cầu bổ sung.")
-        items = [letters.MissingItem(name=i["label"], note=i.get("note", ""))
-                 for i in json.loads(request.items_json)]
-        return letters.SupplementRequest(dossier_code=dossier.code, organisation=org,
-                                         items=items)
-    if kind == DocumentKind.INTAKE_REFUSAL:
-        from grants.models import AuditEvent
-
-        event = db.session.scalar(select(AuditEvent).where(
-            AuditEvent.dossier_id == dossier.id, AuditEvent.action == "dossier.refuse")
-            .order_by(AuditEvent.id.desc()))
-        return letters.IntakeRefusal(dossier_code=dossier.code, organisation=org,
-                                     reason=event.note if event else "",
-                                     received_at=to_local(dossier.submitted_at)
-                                     if dossier.submitted_at else None)
-    if kind == DocumentKind.APPRAISAL_MINUTES:
-        visit = _latest(SiteVisit, dossier, SiteVisit.visited_at)
-        if visit is None:
-            raise Conflict("Chưa có lần thẩm định thực tế nào để lập biên bản.")
-        team = [_person(line) for line in visit.team.splitlines() if line.strip()]
-        reps = [_person(line) for line in (visit.org_representatives or "").splitlines()
-                if line.strip()]
-        items = [letters.AppraisalItem(catalogue_name=i.catalogue_item.name,
-                                       consulting_cost_vnd=i.consulting_cost_vnd,
-                                       eligible_cost_vnd=i.eligible_cost_vnd
-                                       if i.eligible_cost_vnd is not None
-                                       else i.consulting_cost_vnd,
-                                       proposed_vnd=i.proposed_vnd or 0)
-                 for i in dossier.items]
-        return letters.AppraisalMinutes(dossier_code=dossier.code, organisation=org,
-                                        visited_at=visit.visited_at, place=visit.place,
-                                        team=team, representatives=reps,
-                                        findings=visit.findings, items=items,
-                                        conclusion=visit.findings)
-    decision = db.session.scalar(select(Decision).where(Decision.dossier_id == dossier.id))
-    if kind == DocumentKind.SUPPORT_DECISION:
-        if decision is None or decision.outcome != Outcome.APPROVED.value:
-            raise Conflict("Hồ sơ chưa được phê duyệt hỗ trợ; chưa thể lập quyết định.")
-        items = [letters.DecisionItem(catalogue_code=i.catalogue_item.code,
-                                      name=i.catalogue_item.name, approved_vnd=i.approved_vnd)
-                 for i in dossier.items if i.approved_vnd]
-        authority = ("GIÁM ĐỐC SỞ KHOA HỌC VÀ CÔNG NGHỆ"
-                     if dossier.program_year.authority == "director"
-                     else "CHỦ TỊCH ỦY BAN NHÂN DÂN TỈNH")
-        return letters.SupportDecision(organisation=org, items=items,
-                                       total_vnd=decision.total_vnd,
-                                       program_year=dossier.program_year.year,
-                                       deciding_authority=authority, dossier_code=dossier.code)
-    if kind == DocumentKind.REJECTION_LETTER:
-        if decision is None or decision.outcome != Outcome.REJECTED.value:
-            raise Conflict("Hồ sơ không ở trạng thái bị từ chối hỗ trợ; chưa thể lập văn bản "
-                           "trả lời.")
-        return letters.RejectionLetter(
-            organisation=org, dossier_code=dossier.code,
-            reasons=json.loads(decision.reasons_json), next_steps=decision.next_steps or "",
-            program_year=dossier.program_year.year,
-            received_on=to_local(dossier.received_at).date() if dossier.received_at else None)
-    raise InvalidInput("Loại văn bản không hợp lệ.", field="kind")
-
-
-def _person(line: str) -> letters.Person:
-    name, _, title = line.partition(" - ")
-    return letters.Person(name=name.strip(), title=title.strip())
-
-
 def check_available(dossier: Dossier, kind: DocumentKind) -> None:
     """Refuse (Conflict) a document asked for before its step."""
-    if Status(dossier.status) not in AVAILABLE_FROM[kind]:
-        raise Conflict(f"Chưa thể lập «{TITLES[kind.value]}» khi hồ sơ đang ở trạng thái "
-                       f"«{Status(dossier.status).label}».")
+    if Status(dossier.status) not in letters.spec_of(kind).available_in:
+        raise Conflict(f"Chưa thể lập «{letters.spec_of(kind).title}» khi hồ sơ đang ở trạng "
+                       f"thái «{Status(dossier.status).label}».")
 
 
 def render(dossier: Dossier, kind: DocumentKind, *, actor: User | None,
-           number: int | None = None, issued_on=None) -> bytes:
-    """Render ``kind`` for the dossier (a draft when a numbered kind has no number yet)."""
+           number: int | None = None, issued_on=None,
+           letterhead: letters.Letterhead = letters.DEFAULT_LETTERHEAD,
+           site_visit: SiteVisit | None = None, correction: str | None = None,
+           verification: VerificationMark | None = None, symbol: str | None = None) -> bytes:
+    """Render ``kind`` for the dossier (a draft when a numbered kind has no number yet);
+    minutes record ``site_visit`` (default: the latest visit that counts), and say they
+    replace earlier minutes of it for the reason ``correction`` when given; an issued paper
+    carries its ``verification`` mark."""
     kind = DocumentKind(kind)
     check_available(dossier, kind)
-    header = letters.DocumentHeader(number=number, symbol=SYMBOLS.get(kind),
-                                    issued_on=issued_on)
+    spec = letters.spec_of(kind)
+    header = letters.DocumentHeader(number=number, symbol=symbol or spec.symbol,
+                                    issued_on=issued_on, verification=verification)
     try:
-        return letters.BUILDERS[kind.value](_data(dossier, kind), header=header,
-                                            issuer=_issuer(dossier, kind, actor),
-                                            texts=_texts(kind) or None)
+        records = _Records(dossier, site_visit, correction)
+        return spec.build(spec.gather(dossier, records), header=header,
+                          issuer=spec.signer(letterhead, dossier, actor),
+                          texts=_texts(kind) or None)
     except ValueError as err:  # the builders refuse incomplete content in Vietnamese
         raise InvalidInput(str(err), field="kind") from err
 
 
-def preview(dossier: Dossier, kind: DocumentKind, *, actor: User) -> bytes:
+def preview(dossier: Dossier, kind: DocumentKind, *, actor: User,
+            letterhead: letters.Letterhead = letters.DEFAULT_LETTERHEAD) -> bytes:
     """A draft (unnumbered, marked DỰ THẢO) for review before issue; nothing is stored."""
-    return render(dossier, kind, actor=actor, issued_on=None)
+    return render(dossier, kind, actor=actor, issued_on=None, letterhead=letterhead)
 
 
-def issue_document(dossier: Dossier, kind: DocumentKind, *, actor: User) -> Document:
-    """Give the document its number (if numbered) and date, render and store it as issued."""
+def issue_document(dossier: Dossier, kind: DocumentKind, *, actor: User,
+                   letterhead: letters.Letterhead = letters.DEFAULT_LETTERHEAD,
+                   site_visit: SiteVisit | None = None,
+                   correction: str | None = None,
+                   numbered_as: tuple[int, str, date] | None = None) -> Document:
+    """Give the document its number (if numbered) and date, render and store it as issued.
+
+    Minutes are issued for one ``site_visit`` (the row names it) and dated the day of the
+    visit, when they were drawn up; ``correction`` as in ``render``. ``numbered_as`` (number,
+    symbol, date) files a paper another body numbered (the People's Committee's decision):
+    it takes none of the Department's numbers."""
     kind = DocumentKind(kind)
     check_available(dossier, kind)
-    symbol = SYMBOLS.get(kind)
-    today = local_today()
-    number = next_number(dossier.program_year.year, symbol) if symbol else None
-    pdf = render(dossier, kind, actor=actor, number=number, issued_on=today)
+    symbol = letters.spec_of(kind).symbol
+    issued_on = site_visit.visited_local.date() if site_visit is not None else local_today()
+    if numbered_as is not None:
+        number, symbol, issued_on = numbered_as
+    else:
+        number = next_number(dossier.program_year.year, symbol) if symbol else None
+    seal = letterhead.seal or signing.demo_seal()  # no seal: development and tests
+    code = new_code()
+    mark = VerificationMark(code=code, url=verification_url(letterhead.base_url, code),
+                            demo_notice=signing.DEMO_MARK if seal.is_demo else "")
+    pdf = render(dossier, kind, actor=actor, number=number, issued_on=issued_on,
+                 letterhead=letterhead, site_visit=site_visit, correction=correction,
+                 verification=mark, symbol=symbol)
+    pdf = signing.sign_pdf(pdf, seal, reason=f"Ban hành {letters.spec_of(kind).title}",
+                           location=letterhead.place)
     document = Document(dossier_id=dossier.id, kind=kind.value, year=dossier.program_year.year,
-                        number=number, symbol=symbol or "", issued_on=today,
+                        number=number, symbol=symbol or "", issued_on=issued_on,
                         issued_by_id=actor.id, sha256=hashlib.sha256(pdf).hexdigest(),
-                        size_bytes=len(pdf), pdf=pdf)
+                        size_bytes=len(pdf), pdf=pdf, verification_code=code,
+                        site_visit_id=site_visit.id if site_visit is not None else None)
     db.session.add(document)
     db.session.flush()
     audit.record("document.issue", document, actor=actor, dossier=dossier,
                  after={"kind": kind.value, "number": document.number_symbol
-                        if number else None, "sha256": document.sha256})
+                        if number else None, "sha256": document.sha256,
+                        **({"site_visit_id": site_visit.id} if site_visit is not None else {})})
+    events.emit(EventKind.DOCUMENT_ISSUED, dossier=dossier, actor=actor,
+                payload={"document_id": document.id, "kind": kind.value,
+                         "number": document.number_symbol if number else None,
+                         "issued_on": issued_on, "sha256": document.sha256})
     return document
 
 
-def issue_outcome(dossier: Dossier, *, actor: User, expected_version: int | None = None):
+def verification_url(base_url: str, code: str) -> str:
+    """The absolute address of the public verification page of the paper with ``code``."""
+    return f"{base_url.rstrip('/')}{VERIFY_PATH}{code}"
+
+
+def minutes_of(visit: SiteVisit) -> list[Document]:
+    """The minutes issued for a visit, oldest first: the last is current, the others were
+    superseded by a correction."""
+    return list(db.session.scalars(select(Document).where(Document.site_visit_id == visit.id)
+                                   .order_by(Document.id)))
+
+
+def outcome_kind(dossier: Dossier) -> DocumentKind:
+    """The outgoing document of a decided dossier: the decision, or the rejection letter."""
+    return (DocumentKind.SUPPORT_DECISION if dossier.outcome == Outcome.APPROVED.value
+            else DocumentKind.REJECTION_LETTER)
+
+
+def issue_outcome(dossier: Dossier, *, actor: User, expected_version: int | None = None,
+                  letterhead: letters.Letterhead = letters.DEFAULT_LETTERHEAD):
     """The records clerk numbers and issues the decision (or the rejection letter) and the
     dossier moves to «issued»."""
     from grants.services.dossiers import transition
 
     if not actor.has_role(Role.RECORDS):
         raise Forbidden("Chỉ văn thư được vào số và ban hành văn bản.")
-    kind = (DocumentKind.SUPPORT_DECISION if dossier.outcome == Outcome.APPROVED.value
-            else DocumentKind.REJECTION_LETTER)
-    document = issue_document(dossier, kind, actor=actor)
     decision = db.session.scalar(select(Decision).where(Decision.dossier_id == dossier.id))
+    kind = outcome_kind(dossier)
+    numbered_as = None
+    if kind == DocumentKind.SUPPORT_DECISION and decision is not None \
+            and decision.committee_number is not None:
+        # The People's Committee's decision: filed with its own number and date.
+        numbered_as = (decision.committee_number, COMMITTEE_SYMBOL,
+                       decision.committee_decided_on)
+    document = issue_document(dossier, kind, actor=actor, letterhead=letterhead,
+                              numbered_as=numbered_as)
     if decision is not None:
         decision.document_id = document.id
     transition(dossier, Action.ISSUE, actor, expected_version=expected_version,

@@ -7,21 +7,34 @@ saw, and writes the audit event. Callers wrap a call in ``atomic()``.
 
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from grants.db import from_local, utcnow
+from grants.db import from_local, local_now, lock_for_update, to_local, utcnow
+from grants.domain.declaration import SUBMIT_DECLARATION
+from grants.domain.enums import (
+    Channel,
+    CopyKind,
+    DocumentKind,
+    EventKind,
+    Outcome,
+    Recommendation,
+)
 from grants.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
 from grants.domain.money import format_vnd, support_amount
+from grants.domain.policy import APPLICANT_EDITABLE, Permission, can
 from grants.domain.roles import Role
-from grants.domain.workflow import STEP_OF_STATUS, Action, Status, next_status
+from grants.domain.workflow import STEP_OF_STATUS, Action, Status, fits_authority, next_status
+from grants.domain.workflow_states import APPROVED_OR_LATER, PAUSED_IN_PROCESS
 from grants.extensions import db
+from grants.letters import DEFAULT_LETTERHEAD, Letterhead
 from grants.models import (
     Appraisal,
     ChecklistResult,
     Decision,
+    Document,
     Dossier,
     DossierItem,
     Organisation,
@@ -31,12 +44,8 @@ from grants.models import (
     SupportRule,
     User,
 )
-from grants.models.enums import Channel, CopyKind, DocumentKind, Outcome, Recommendation
-from grants.permissions import can_view_dossier
-from grants.services import audit, clock
+from grants.services import audit, clock, events
 from grants.services.numbering import dossier_code
-
-SUPPORTED_STATES = (Status.APPROVED, Status.ISSUED, Status.RETURNED)
 
 
 @dataclass(frozen=True)
@@ -51,9 +60,9 @@ class ItemInput:
 
 
 def lock_dossier(dossier_id: int) -> Dossier:
-    """Load a dossier FOR UPDATE with fresh values (PostgreSQL); NotFound if missing."""
+    """Load a dossier locked for update, with fresh values (PostgreSQL); NotFound if missing."""
     dossier = db.session.execute(
-        select(Dossier).where(Dossier.id == dossier_id).with_for_update(of=Dossier)
+        lock_for_update(select(Dossier).where(Dossier.id == dossier_id), of=Dossier)
         .execution_options(populate_existing=True)
     ).unique().scalar_one_or_none()
     if dossier is None:
@@ -62,7 +71,7 @@ def lock_dossier(dossier_id: int) -> Dossier:
 
 
 def _check_object(dossier: Dossier, actor: User) -> None:
-    if not can_view_dossier(actor, dossier):
+    if not can(actor, Permission.VIEW_DOSSIER, dossier):
         raise NotFound("Không tìm thấy hồ sơ.")
 
 
@@ -85,12 +94,9 @@ def transition(dossier: Dossier, action: Action, actor: User, *, note: str | Non
     """
     _check_object(dossier, actor)
     _check_version(dossier, expected_version)
-    before = Status(dossier.status)
+    before = dossier.status
     target = next_status(before, action, _acting_roles(actor))
-    if Role.APPLICANT in actor.roles and not actor.is_staff \
-            and dossier.organisation_id != actor.organisation_id:
-        raise NotFound("Không tìm thấy hồ sơ.")
-    dossier.status = target.value
+    dossier.status = target
     step = STEP_OF_STATUS.get(target)
     dossier.step_key = step.value if step else None
     dossier.step_due_at = clock.step_due(dossier, dossier.step_key)
@@ -98,14 +104,19 @@ def transition(dossier: Dossier, action: Action, actor: User, *, note: str | Non
     audit.record(f"dossier.{action.value}", dossier, actor=actor, dossier=dossier,
                  from_status=before.value, to_status=target.value, note=note,
                  after=details)
+    events.emit(EventKind.STATUS_CHANGED, dossier=dossier, actor=actor,
+                payload={"action": action.value, "from_status": before.value,
+                         "to_status": target.value, "note": note})
     return target
 
 
-def _issue(dossier: Dossier, kind: DocumentKind, actor: User) -> None:
-    """Issue the slip/minutes that ends this step (stored as issued, in the same transaction)."""
+def _issue(dossier: Dossier, kind: DocumentKind, actor: User, letterhead: Letterhead) -> None:
+    """Issue the slip/minutes that ends this step (stored as issued, in the same transaction)
+    under ``letterhead``, which the verbs that issue one take from their caller (the web edge
+    reads it from the settings)."""
     from grants.services import documents
 
-    documents.issue_document(dossier, kind, actor=actor)
+    documents.issue_document(dossier, kind, actor=actor, letterhead=letterhead)
 
 
 def _require_text(value: str | None, field: str, message: str) -> str:
@@ -126,7 +137,7 @@ def previous_support(organisation_id: int, catalogue_item_ids, *,
             .join(Dossier, DossierItem.dossier_id == Dossier.id)
             .where(Dossier.organisation_id == organisation_id,
                    Dossier.outcome == Outcome.APPROVED.value,
-                   Dossier.status.in_([s.value for s in SUPPORTED_STATES]),
+                   Dossier.status.in_(sorted(APPROVED_OR_LATER)),
                    DossierItem.catalogue_item_id.in_(list(catalogue_item_ids)),
                    DossierItem.approved_vnd > 0))
     if exclude_dossier_id:
@@ -187,13 +198,31 @@ def create_draft(organisation: Organisation, year: ProgramYear, *, actor: User,
                  items: list[ItemInput], channel: str = Channel.ONLINE.value,
                  return_channel: str = Channel.ONLINE.value, submitter_name: str | None = None,
                  submitter_phone: str | None = None, submitter_email: str | None = None,
-                 note: str | None = None) -> Dossier:
-    """A new draft dossier for ``organisation`` in ``year`` (applicant of that org, or clerk)."""
-    if not (actor.has_role(Role.CLERK) or (actor.has_role(Role.APPLICANT)
-                                           and actor.organisation_id == organisation.id)):
+                 note: str | None = None, external_ref: str | None = None) -> Dossier:
+    """A new draft dossier for ``organisation`` in ``year`` (applicant of that org, or clerk);
+    ``external_ref`` is the one-stop software's own number for it (unique).
+
+    An applicant files online, as itself: another channel (which would skip the check of the
+    uploaded papers at submission) or a reference number (the one-stop software's) is
+    Forbidden, and the submitter is the applicant's account whatever was sent.
+    """
+    if not can(actor, Permission.FILE_FOR, organisation):
         raise Forbidden("Bạn không thể lập hồ sơ cho tổ chức này.")
+    if not actor.is_staff:
+        if channel != Channel.ONLINE.value:
+            raise Forbidden("Tổ chức nộp hồ sơ trực tuyến; hồ sơ nộp trực tiếp hoặc qua bưu "
+                            "chính do Bộ phận một cửa lập.", field="channel")
+        if external_ref is not None:
+            raise Forbidden("Chỉ phần mềm một cửa (mã truy cập của cán bộ) được gắn số tham "
+                            "chiếu cho hồ sơ.", field="external_ref")
+        submitter_name, submitter_phone, submitter_email = (actor.full_name, actor.phone,
+                                                            actor.email)
     if year.is_closed or not year.intake_open:
         raise Conflict(f"Năm {year.year} hiện không tiếp nhận hồ sơ.")
+    if external_ref is not None and db.session.scalar(
+            select(Dossier.id).where(Dossier.external_ref == external_ref)) is not None:
+        raise Conflict(f"Đã có hồ sơ mang số tham chiếu «{external_ref}».",
+                       field="external_ref")
     Channel(channel), Channel(return_channel)
     code = dossier_code(year.year)  # rolled back with the rest if anything below fails
     with db.session.no_autoflush:  # the dossier joins the session only once it is complete
@@ -201,7 +230,7 @@ def create_draft(organisation: Organisation, year: ProgramYear, *, actor: User,
                           status=Status.DRAFT.value, channel=channel,
                           return_channel=return_channel, submitter_name=submitter_name,
                           submitter_phone=submitter_phone, submitter_email=submitter_email,
-                          note=note, created_by_id=actor.id)
+                          note=note, created_by_id=actor.id, external_ref=external_ref)
         dossier.items = _build_items(year, items)
     db.session.add(dossier)
     db.session.flush()
@@ -217,7 +246,7 @@ def update_draft(dossier: Dossier, *, actor: User, items: list[ItemInput],
     """Replace a draft's (or a supplement-requested dossier's) items and details."""
     _check_object(dossier, actor)
     _check_version(dossier, expected_version)
-    if dossier.state not in (Status.DRAFT, Status.SUPPLEMENT_REQUESTED):
+    if dossier.status not in APPLICANT_EDITABLE:
         raise Conflict("Chỉ sửa được hồ sơ nháp hoặc hồ sơ đang được yêu cầu bổ sung.")
     before = [(i.catalogue_item.code, i.requested_vnd) for i in dossier.items]
     new_items = _build_items(dossier.program_year, items)  # validated before anything changes
@@ -241,8 +270,12 @@ def missing_uploads(dossier: Dossier) -> list[str]:
             if c.is_required and c.id not in present]
 
 
-def submit(dossier: Dossier, *, actor: User, expected_version: int | None = None) -> None:
-    """File a draft. Online dossiers need a file for every required checklist line."""
+def submit(dossier: Dossier, *, actor: User, expected_version: int | None = None,
+           declaration: bool = False) -> None:
+    """File a draft. Online dossiers need a file for every required checklist line. An
+    applicant filing its own dossier must make the declaration (``SUBMIT_DECLARATION``), whose
+    text goes into the submit step's note; the desk files paper dossiers, whose signed form
+    carries it. Raises InvalidInput (field "declaration") without it."""
     _check_object(dossier, actor)
     _check_version(dossier, expected_version)
     if dossier.channel == Channel.ONLINE.value:
@@ -251,21 +284,36 @@ def submit(dossier: Dossier, *, actor: User, expected_version: int | None = None
             raise InvalidInput("Chưa đính kèm: " + "; ".join(missing) + ".", field="attachments")
     if not dossier.program_year.intake_open or dossier.program_year.is_closed:
         raise Conflict(f"Năm {dossier.program_year.year} hiện không tiếp nhận hồ sơ.")
-    transition(dossier, Action.SUBMIT, actor, expected_version=expected_version)
+    from grants.services.identity import check_may_submit
+
+    check_may_submit(dossier, actor)  # a verified organisation, a confirmed e-mail (issue 13)
+    own = actor.organisation_id is not None and actor.organisation_id == dossier.organisation_id
+    if own and not declaration:
+        raise InvalidInput("Hãy đánh dấu ô cam đoan (thông tin và giấy tờ trong hồ sơ là đúng sự "
+                           "thật) trước khi nộp hồ sơ.", field="declaration")
+    transition(dossier, Action.SUBMIT, actor, expected_version=expected_version,
+               note=f"Cam đoan: {SUBMIT_DECLARATION}" if own else None)
     dossier.submitted_at = utcnow()
     dossier.step_due_at = None  # reception's clock starts when the desk receives it
 
 
 def resubmit(dossier: Dossier, *, actor: User, note: str | None = None,
              expected_version: int | None = None) -> None:
-    """Answer a supplement request; the desk will receive it again (a new receipt)."""
+    """Answer a supplement request; the desk will receive it again (a new receipt). A request
+    made after reception sends the dossier back to the step that asked, its clock resumed."""
     request = db.session.scalar(select(SupplementRequest).where(
         SupplementRequest.dossier_id == dossier.id, SupplementRequest.answered_at.is_(None))
         .order_by(SupplementRequest.id.desc()))
+    paused = dossier.status in PAUSED_IN_PROCESS
     transition(dossier, Action.RESUBMIT, actor, note=note, expected_version=expected_version)
     if request is not None:
         request.answered_at = utcnow()
         request.answer_note = note
+    if paused and request is not None:  # asked after reception: back to that step (issue 14)
+        from grants.services.processing import resume_after_papers
+
+        resume_after_papers(dossier, request, actor=actor)
+        return
     dossier.submitted_at = utcnow()
 
 
@@ -296,10 +344,11 @@ def record_checklist(dossier: Dossier, lines: list[ChecklistLine], *, actor: Use
         if line.checklist_item_id not in by_id:
             raise InvalidInput("Dòng danh mục giấy tờ không thuộc năm của hồ sơ.",
                                field="checklist")
-        if line.is_present and not line.copy_kind:
-            label = by_id[line.checklist_item_id].label
-            raise InvalidInput(f"Chọn hình thức bản sao cho «{label}».",
-                               field=f"copy_kind_{line.checklist_item_id}")
+    no_kind = [line.checklist_item_id for line in lines if line.is_present and not line.copy_kind]
+    if no_kind:  # every line at once, named by the first one's field
+        labels = ", ".join(f"«{by_id[i].label}»" for i in no_kind)
+        raise InvalidInput(f"Chọn hình thức bản sao cho {labels}.", field=f"copy_kind_{no_kind[0]}")
+    for line in lines:
         kind = CopyKind(line.copy_kind).value if line.copy_kind else None
         row = existing.get(line.checklist_item_id) or ChecklistResult(
             checklist_item_id=line.checklist_item_id)
@@ -317,7 +366,8 @@ def record_checklist(dossier: Dossier, lines: list[ChecklistLine], *, actor: Use
 
 
 def receive(dossier: Dossier, *, actor: User, lines: list[ChecklistLine] | None = None,
-            received_at: datetime | None = None, expected_version: int | None = None) -> list[str]:
+            received_at: datetime | None = None, expected_version: int | None = None,
+            letterhead: Letterhead = DEFAULT_LETTERHEAD) -> list[str]:
     """Receive a complete dossier: start the working-day clock (15:00 rule); returns warnings
     (e.g. earlier support for the same item, flagged here and blocked at approval)."""
     _check_object(dossier, actor)
@@ -336,13 +386,14 @@ def receive(dossier: Dossier, *, actor: User, lines: list[ChecklistLine] | None 
     warnings = support_warnings(dossier)
     transition(dossier, Action.RECEIVE, actor,
                details={"due_at": dossier.due_at, "warnings": warnings})
-    _issue(dossier, DocumentKind.RECEIPT, actor)
+    _issue(dossier, DocumentKind.RECEIPT, actor, letterhead)
     return warnings
 
 
 def request_supplement(dossier: Dossier, *, actor: User, items: list[dict],
                        lines: list[ChecklistLine] | None = None,
-                       expected_version: int | None = None) -> SupplementRequest:
+                       expected_version: int | None = None,
+                       letterhead: Letterhead = DEFAULT_LETTERHEAD) -> SupplementRequest:
     """Ask for missing or incorrect papers (each listed); the clock stops."""
     items = [{"label": (i.get("label") or "").strip(), "note": (i.get("note") or "").strip()}
              for i in items if (i.get("label") or "").strip()]
@@ -359,17 +410,18 @@ def request_supplement(dossier: Dossier, *, actor: User, items: list[dict],
     dossier.due_at = None
     dossier.step_due_at = None
     db.session.flush()
-    _issue(dossier, DocumentKind.SUPPLEMENT_REQUEST, actor)
+    _issue(dossier, DocumentKind.SUPPLEMENT_REQUEST, actor, letterhead)
     return request
 
 
 def refuse(dossier: Dossier, *, actor: User, reason: str,
-           expected_version: int | None = None) -> None:
+           expected_version: int | None = None,
+           letterhead: Letterhead = DEFAULT_LETTERHEAD) -> None:
     """Refuse at intake, with the reason (written on the refusal slip)."""
     reason = _require_text(reason, "reason", "Nhập lý do từ chối tiếp nhận.")
     transition(dossier, Action.REFUSE, actor, note=reason, expected_version=expected_version)
     dossier.finished_at = utcnow()
-    _issue(dossier, DocumentKind.INTAKE_REFUSAL, actor)
+    _issue(dossier, DocumentKind.INTAKE_REFUSAL, actor, letterhead)
 
 
 def return_result(dossier: Dossier, *, actor: User, channel: str, collected_by: str | None,
@@ -450,35 +502,131 @@ def return_for_rework(dossier: Dossier, *, actor: User, note: str,
 
 
 def _require_assignee(dossier: Dossier, actor: User) -> None:
-    if dossier.assignee_id != actor.id:
+    if not can(actor, Permission.APPRAISE, dossier):
         raise Forbidden("Hồ sơ này được phân công cho chuyên viên khác.")
+
+
+VISIT_FIELDS = ("visited_local", "place", "team", "findings", "org_representatives")
+
+
+def _check_visit_date(dossier: Dossier, visited_at: datetime | None) -> None:
+    """A visit happens between the dossier's reception (its local date) and now."""
+    if visited_at is None:
+        raise InvalidInput("Nhập thời gian thẩm định thực tế.", field="visited_at")
+    if visited_at > local_now():
+        raise InvalidInput(f"Thời gian thẩm định thực tế ({visited_at:%d/%m/%Y %H:%M}) chưa "
+                           "đến: chỉ ghi nhận lần thẩm định đã diễn ra.", field="visited_at")
+    received = to_local(dossier.received_at)
+    if received is not None and visited_at.date() < received.date():
+        raise InvalidInput(f"Ngày thẩm định thực tế ({visited_at:%d/%m/%Y}) trước ngày tiếp "
+                           f"nhận hồ sơ ({received:%d/%m/%Y}).", field="visited_at")
+
+
+def _visit_values(dossier: Dossier, *, visited_at: datetime | None, place: str | None,
+                  team: str | None, findings: str | None,
+                  org_representatives: str | None) -> dict:
+    _check_visit_date(dossier, visited_at)
+    return {"visited_local": visited_at,
+            "place": _require_text(place, "place", "Nhập địa điểm thẩm định."),
+            "team": _require_text(team, "team", "Nhập thành phần đoàn thẩm định."),
+            "findings": _require_text(findings, "findings", "Nhập kết quả thẩm định thực tế."),
+            "org_representatives": (org_representatives or "").strip() or None}
 
 
 def record_visit(dossier: Dossier, *, actor: User, visited_at: datetime, place: str, team: str,
                  findings: str, org_representatives: str | None = None,
-                 expected_version: int | None = None) -> SiteVisit:
-    """Record an on-site appraisal visit (``visited_at`` in local time)."""
+                 expected_version: int | None = None,
+                 letterhead: Letterhead = DEFAULT_LETTERHEAD) -> SiteVisit:
+    """Record an on-site appraisal visit (``visited_at`` in local time, between the dossier's
+    reception date and now: InvalidInput on ``visited_at`` otherwise) and issue its minutes."""
     _check_object(dossier, actor)
     _require_assignee(dossier, actor)
-    if visited_at is None:
-        raise InvalidInput("Nhập thời gian thẩm định thực tế.", field="visited_at")
-    place = _require_text(place, "place", "Nhập địa điểm thẩm định.")
-    team = _require_text(team, "team", "Nhập thành phần đoàn thẩm định.")
-    findings = _require_text(findings, "findings", "Nhập kết quả thẩm định thực tế.")
+    values = _visit_values(dossier, visited_at=visited_at, place=place, team=team,
+                           findings=findings, org_representatives=org_representatives)
     transition(dossier, Action.RECORD_VISIT, actor, expected_version=expected_version,
-               details={"visited_at": visited_at, "place": place})
-    visit = SiteVisit(dossier_id=dossier.id, visited_at=visited_at, place=place, team=team,
-                      findings=findings, org_representatives=org_representatives,
-                      recorded_by_id=actor.id)
+               details={"visited_at": visited_at, "place": values["place"]})
+    visit = SiteVisit(dossier_id=dossier.id, recorded_by_id=actor.id, **values)
     db.session.add(visit)
     db.session.flush()
-    _issue(dossier, DocumentKind.APPRAISAL_MINUTES, actor)
+    _issue_minutes(dossier, visit, actor, letterhead)
+    return visit
+
+
+def _issue_minutes(dossier: Dossier, visit: SiteVisit, actor: User, letterhead: Letterhead,
+                   correction: str | None = None) -> None:
+    from grants.services import documents
+
+    documents.issue_document(dossier, DocumentKind.APPRAISAL_MINUTES, actor=actor,
+                             letterhead=letterhead, site_visit=visit, correction=correction)
+
+
+def _open_visit(dossier: Dossier, visit: SiteVisit, actor: User,
+                expected_version: int | None) -> None:
+    """The visits of a dossier change only while its appraisal is open, by its appraiser."""
+    _check_object(dossier, actor)
+    if visit.dossier_id != dossier.id:
+        raise NotFound("Không tìm thấy lần thẩm định thực tế này.")
+    next_status(dossier.status, Action.RECORD_VISIT, actor.roles)
+    _require_assignee(dossier, actor)
+    _check_version(dossier, expected_version)
+    if visit.is_voided:
+        raise Conflict("Lần thẩm định thực tế này đã bị hủy.")
+
+
+def correct_visit(dossier: Dossier, visit: SiteVisit, *, actor: User, reason: str,
+                  visited_at: datetime, place: str, team: str, findings: str,
+                  org_representatives: str | None = None, expected_version: int | None = None,
+                  letterhead: Letterhead = DEFAULT_LETTERHEAD) -> SiteVisit:
+    """Correct a visit recorded wrongly (reason required), audited with the values before
+    and after. The minutes already issued stay as issued; new minutes of the visit, which
+    say they replace the earlier ones and why, are issued and supersede them.
+
+    Raises InvalidInput (reason, dates, nothing changed), Conflict (voided visit, stale
+    version, appraisal no longer open), Forbidden (another appraiser's dossier)."""
+    _open_visit(dossier, visit, actor, expected_version)
+    reason = _require_text(reason, "reason", "Ghi rõ lý do điều chỉnh.")
+    values = _visit_values(dossier, visited_at=visited_at, place=place, team=team,
+                           findings=findings, org_representatives=org_representatives)
+    before = {f: getattr(visit, f) for f, v in values.items() if getattr(visit, f) != v}
+    if not before:
+        raise InvalidInput("Nội dung điều chỉnh giống hệt lần ghi nhận trước; không có gì để "
+                           "điều chỉnh.")
+    for name in before:
+        setattr(visit, name, values[name])
+    db.session.flush()
+    audit.record("site_visit.correct", visit, actor=actor, dossier=dossier, note=reason,
+                 before=before, after={f: values[f] for f in before})
+    _issue_minutes(dossier, visit, actor, letterhead, correction=reason)
+    return visit
+
+
+def void_visit(dossier: Dossier, visit: SiteVisit, *, actor: User, reason: str,
+               expected_version: int | None = None) -> SiteVisit:
+    """Void a visit recorded by mistake (reason required): it stays on record, struck, with
+    its minutes as issued, but no longer counts (an appraisal needs a visit that counts).
+    Audited. Raises as ``correct_visit``."""
+    _open_visit(dossier, visit, actor, expected_version)
+    reason = _require_text(reason, "reason", "Ghi rõ lý do hủy lần thẩm định thực tế.")
+    visit.voided_at, visit.voided_by_id, visit.void_reason = utcnow(), actor.id, reason
+    db.session.flush()
+    audit.record("site_visit.void", visit, actor=actor, dossier=dossier, note=reason,
+                 before={"voided_at": None},
+                 after={"voided_at": visit.voided_at, "void_reason": reason})
     return visit
 
 
 def site_visits(dossier: Dossier) -> list[SiteVisit]:
+    """Every visit of the dossier, voided ones too, in the order they took place."""
     return list(db.session.scalars(select(SiteVisit).where(SiteVisit.dossier_id == dossier.id)
-                                   .order_by(SiteVisit.visited_at)))
+                                   .order_by(SiteVisit.visited_local, SiteVisit.id)))
+
+
+def site_visit_of(dossier: Dossier, visit_id: int) -> SiteVisit:
+    """A visit of the dossier; NotFound otherwise."""
+    visit = db.session.get(SiteVisit, visit_id)
+    if visit is None or visit.dossier_id != dossier.id:
+        raise NotFound("Không tìm thấy lần thẩm định thực tế này.")
+    return visit
 
 
 def proposed_amount(item: DossierItem, eligible_cost_vnd: int) -> int:
@@ -500,7 +648,7 @@ def appraise(dossier: Dossier, *, actor: User, documents_ok: bool, documents_not
     _check_object(dossier, actor)
     _require_assignee(dossier, actor)
     recommendation = Recommendation(recommendation).value
-    if not site_visits(dossier):
+    if not [v for v in site_visits(dossier) if not v.is_voided]:
         raise Conflict("Cần ghi nhận thẩm định thực tế tại tổ chức trước khi hoàn thành "
                        "thẩm định.")
     reasons = [r.strip() for r in reasons if r and r.strip()]
@@ -549,10 +697,29 @@ def approve(dossier: Dossier, *, actor: User, amounts: dict[int, int] | None = N
     Each amount is at most min(share × eligible cost, cap, requested). An item the organisation
     was already supported for is blocked unless an override reason is given. The total is
     committed against the year's budget under a row lock (BudgetExceeded says what is left).
+    Raises Conflict in a year the provincial Chairman decides (``submit_to_committee``).
     """
+    return _approve(dossier, Action.APPROVE, actor=actor, amounts=amounts, overrides=overrides,
+                    note=note, expected_version=expected_version)
+
+
+def _check_authority(dossier: Dossier, action: Action) -> None:
+    authority = dossier.program_year.authority
+    if not fits_authority(action, authority):
+        year = dossier.program_year
+        raise Conflict(
+            f"Năm {year.year} do {year.authority_label} quyết định: "
+            + ("hồ sơ được trình UBND tỉnh (tờ trình) và ghi nhận quyết định của UBND tỉnh khi "
+               "có kết quả." if action == Action.APPROVE
+               else "lãnh đạo Sở phê duyệt trực tiếp, không trình UBND tỉnh."))
+
+
+def _approve(dossier: Dossier, action: Action, *, actor: User, amounts, overrides, note,
+             expected_version, committee: dict | None = None) -> Decision:
     _check_object(dossier, actor)
     _check_version(dossier, expected_version)
-    next_status(dossier.status, Action.APPROVE, actor.roles)
+    next_status(dossier.status, action, actor.roles)
+    _check_authority(dossier, action)
     amounts = amounts or {}
     overrides = {k: (v or "").strip() for k, v in (overrides or {}).items()}
     earlier = previous_support(dossier.organisation_id, [i.catalogue_item_id
@@ -585,32 +752,139 @@ def approve(dossier: Dossier, *, actor: User, amounts: dict[int, int] | None = N
     from grants.services import ledger  # the budget lock lives there
 
     ledger.commit_approval(dossier, actor=actor, total_vnd=total)
+    committee = committee or {}
     decision = Decision(dossier_id=dossier.id, outcome=Outcome.APPROVED.value,
                         authority=dossier.program_year.authority, total_vnd=total, note=note,
-                        decided_by_id=actor.id, signer_name=dossier.program_year.signer_name)
+                        decided_by_id=actor.id,
+                        signer_name=committee.get("signer_name")
+                        or dossier.program_year.signer_name,
+                        committee_number=committee.get("number"),
+                        committee_decided_on=committee.get("decided_on"))
     db.session.add(decision)
     dossier.outcome = Outcome.APPROVED.value
     dossier.decided_at = utcnow()
-    transition(dossier, Action.APPROVE, actor, note=note,
+    transition(dossier, action, actor, note=note,
                details={"total_vnd": total,
                         "items": {i.catalogue_item.code: i.approved_vnd for i in dossier.items},
-                        "overrides": {str(k): v for k, v in overrides.items() if v}})
+                        "overrides": {str(k): v for k, v in overrides.items() if v},
+                        **_committee_details(committee)})
     return decision
+
+
+# ---------------------------------------------------------------- the Chairman's path
+
+
+COMMITTEE_NUMBER_MAX = 999_999
+
+
+def _committee_details(committee: dict) -> dict:
+    if not committee.get("number"):
+        return {}
+    return {"committee_decision": f"{committee['number']}/QĐ-UBND",
+            "committee_decided_on": committee["decided_on"]}
+
+
+def _committee_decision(dossier: Dossier, number, decided_on, signer_name) -> dict:
+    """The Committee's decision as it came back: its number (``N/QĐ-UBND``), its date (not in
+    the future, not before the proposal) and who signed it; InvalidInput on each field."""
+    if isinstance(number, bool) or not isinstance(number, int) \
+            or not 1 <= number <= COMMITTEE_NUMBER_MAX:
+        raise InvalidInput("Nhập số của quyết định của UBND tỉnh (số nguyên dương, ví dụ 125).",
+                           field="decision_number")
+    if not isinstance(decided_on, date):
+        raise InvalidInput("Nhập ngày ban hành quyết định của UBND tỉnh (dd/mm/yyyy).",
+                           field="decided_on")
+    today = local_now().date()
+    if decided_on > today:
+        raise InvalidInput(f"Ngày quyết định {decided_on:%d/%m/%Y} ở tương lai.",
+                           field="decided_on")
+    proposed = db.session.scalar(select(Document.issued_on).where(
+        Document.dossier_id == dossier.id,
+        Document.kind == DocumentKind.COMMITTEE_PROPOSAL.value)
+        .order_by(Document.id.desc()).limit(1))
+    if proposed is not None and decided_on < proposed:
+        raise InvalidInput(f"Ngày quyết định ({decided_on:%d/%m/%Y}) trước ngày tờ trình "
+                           f"({proposed:%d/%m/%Y}).", field="decided_on")
+    taken = db.session.scalar(
+        select(Dossier.code).join(Decision, Decision.dossier_id == Dossier.id)
+        .where(Dossier.program_year_id == dossier.program_year_id, Dossier.id != dossier.id,
+               Decision.committee_number == number).limit(1))
+    if taken is not None:
+        # Each dossier files its own paper, numbered as the Committee numbered it.
+        raise InvalidInput(f"Quyết định số {number}/QĐ-UBND đã được ghi nhận cho hồ sơ {taken}.",
+                           field="decision_number")
+    return {"number": number, "decided_on": decided_on,
+            "signer_name": (signer_name or "").strip() or None}
+
+
+def submit_to_committee(dossier: Dossier, *, actor: User, note: str | None = None,
+                        expected_version: int | None = None,
+                        letterhead: Letterhead = DEFAULT_LETTERHEAD) -> None:
+    """Submit the reviewed dossier to the provincial People's Committee (the year's deciding
+    authority is the Chairman, seed 000): the Department's proposal (Tờ trình, ``N/TTr-SKHCN``)
+    is issued with the appraised amounts, and the external step's clock runs until the
+    Committee's decision is recorded. Raises Conflict in a Director's year, InvalidInput when
+    nothing is proposed for support (reject with a written reply instead)."""
+    _check_object(dossier, actor)
+    _check_version(dossier, expected_version)
+    next_status(dossier.status, Action.SUBMIT_TO_COMMITTEE, actor.roles)
+    _check_authority(dossier, Action.SUBMIT_TO_COMMITTEE)
+    if not any(i.proposed_vnd for i in dossier.items):
+        raise InvalidInput("Thẩm định không đề xuất mức hỗ trợ nào: không trình UBND tỉnh, hãy "
+                           "chọn «Không hỗ trợ» và nêu lý do.", field="note")
+    transition(dossier, Action.SUBMIT_TO_COMMITTEE, actor, note=(note or "").strip() or None,
+               expected_version=expected_version,
+               details={"proposed_vnd": sum(i.proposed_vnd or 0 for i in dossier.items)})
+    _issue(dossier, DocumentKind.COMMITTEE_PROPOSAL, actor, letterhead)
+
+
+def record_committee_approval(dossier: Dossier, *, actor: User, decision_number: int,
+                              decided_on: date, signer_name: str | None = None,
+                              amounts: dict[int, int] | None = None,
+                              overrides: dict[int, str] | None = None, note: str | None = None,
+                              expected_version: int | None = None) -> Decision:
+    """Record the People's Committee's decision to support, as it came back: its number
+    (``N/QĐ-UBND``), date, signer and the amount per item (default: the proposal's), under the
+    same rules as ``approve`` — the total is committed through the ledger under the year lock
+    (BudgetExceeded). The records clerk then files the Committee's decision paper (issue)."""
+    committee = _committee_decision(dossier, decision_number, decided_on, signer_name)
+    return _approve(dossier, Action.RECORD_COMMITTEE_APPROVAL, actor=actor, amounts=amounts,
+                    overrides=overrides, note=note, expected_version=expected_version,
+                    committee=committee)
+
+
+def record_committee_rejection(dossier: Dossier, *, actor: User, reasons: list[str],
+                               reference: str | None = None, next_steps: str | None = None,
+                               expected_version: int | None = None) -> Decision:
+    """Record that the People's Committee did not approve support, with its reasons (and the
+    reference of its reply); the Department then issues the written reply to the organisation
+    (rejection letter). Raises InvalidInput without a reason."""
+    reference = (reference or "").strip() or None
+    return _reject(dossier, Action.RECORD_COMMITTEE_REJECTION, actor=actor, reasons=reasons,
+                   next_steps=next_steps, expected_version=expected_version,
+                   note=f"Văn bản của UBND tỉnh: {reference}" if reference else None)
 
 
 def reject(dossier: Dossier, *, actor: User, reasons: list[str], next_steps: str | None = None,
            expected_version: int | None = None) -> Decision:
     """Reject with the written reasons (the rejection letter lists each one)."""
+    return _reject(dossier, Action.REJECT, actor=actor, reasons=reasons, next_steps=next_steps,
+                   expected_version=expected_version)
+
+
+def _reject(dossier: Dossier, action: Action, *, actor: User, reasons: list[str],
+            next_steps: str | None, expected_version: int | None,
+            note: str | None = None) -> Decision:
     reasons = [r.strip() for r in reasons if r and r.strip()]
     if not reasons:
         raise InvalidInput("Văn bản trả lời phải nêu rõ lý do không hỗ trợ.", field="reasons")
-    transition(dossier, Action.REJECT, actor, expected_version=expected_version,
+    transition(dossier, action, actor, expected_version=expected_version, note=note,
                details={"reasons": reasons})
     decision = Decision(dossier_id=dossier.id, outcome=Outcome.REJECTED.value,
                         authority=dossier.program_year.authority, total_vnd=0,
                         reasons_json=json.dumps(reasons, ensure_ascii=False),
                         next_steps=(next_steps or "").strip() or None, decided_by_id=actor.id,
-                        signer_name=dossier.program_year.signer_name)
+                        signer_name=dossier.program_year.signer_name, note=note)
     db.session.add(decision)
     dossier.outcome = Outcome.REJECTED.value
     dossier.decided_at = utcnow()
@@ -626,7 +900,7 @@ def get_dossier(dossier_id: int, actor: User) -> Dossier:
     """A dossier the actor may see, with its items; NotFound otherwise."""
     dossier = db.session.scalar(select(Dossier).where(Dossier.id == dossier_id)
                                 .options(selectinload(Dossier.items)))
-    if dossier is None or not can_view_dossier(actor, dossier):
+    if dossier is None or not can(actor, Permission.VIEW_DOSSIER, dossier):
         raise NotFound("Không tìm thấy hồ sơ.")
     return dossier
 

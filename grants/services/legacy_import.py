@@ -39,10 +39,11 @@ from openpyxl.utils import get_column_letter
 from sqlalchemy import func, select
 
 from grants.db import from_local, local_today
+from grants.domain.enums import Channel, Outcome
 from grants.domain.errors import InvalidInput
 from grants.domain.money import format_vnd, parse_vnd
 from grants.domain.organisations import OrgType, validate_tax_code
-from grants.domain.workflow_states import STATUS_LABELS, Status
+from grants.domain.workflow_states import APPROVED_OR_LATER, DECIDED, STATUS_LABELS, Status
 from grants.exports.reports import TemplateColumn, legacy_template_xlsx
 from grants.extensions import db
 from grants.models import (
@@ -54,7 +55,7 @@ from grants.models import (
     Organisation,
     ProgramYear,
 )
-from grants.models.enums import Channel, Outcome
+from grants.queries import identity
 from grants.services import audit, ledger
 from grants.services.numbering import dossier_code
 
@@ -111,8 +112,6 @@ _ALIASES = {
     "decision_date": ("ngày qđ", "ngày ban hành quyết định"),
 }
 
-DECIDED_STATES = (Status.APPROVED, Status.REJECTED, Status.ISSUED, Status.RETURNED)
-_MAY_BE_APPROVED = (Status.APPROVED, Status.ISSUED, Status.RETURNED)
 _DATE_TEXT = re.compile(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})")
 _ISO_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
 
@@ -482,12 +481,12 @@ def _check_row(row: Row, cells: dict, problems: list[Problem]) -> None:
     status = v.get("status")
     if status is None:
         return
-    if status in DECIDED_STATES:
+    if status in DECIDED:
         _require(row, cells, "decision_number",
                  "Hồ sơ đã có quyết định: thiếu số quyết định.", problems)
         _require(row, cells, "decision_date",
                  "Hồ sơ đã có quyết định: thiếu ngày quyết định.", problems)
-    if approved and status not in _MAY_BE_APPROVED:
+    if approved and status not in APPROVED_OR_LATER:
         problems.append(Problem(row.row, col["approved_vnd"],
                                 f"Hồ sơ ở trạng thái «{status.label}» không có số tiền được "
                                 "duyệt; hãy để trống."))
@@ -644,7 +643,7 @@ def _check_against_database(parsed, problems: list[Problem], warnings: list[Prob
         if not total or year is None:
             continue
         if year.is_closed:
-            problems.append(Problem(first.row, None, f"Năm {year.year} đã khoá sổ: không thể ghi "
+            problems.append(Problem(first.row, None, f"Năm {year.year} đã khóa sổ: không thể ghi "
                                     "cam kết kinh phí cho hồ sơ được phê duyệt."))
             continue
         if total > remaining[year.year]:
@@ -720,8 +719,9 @@ def import_file(content: bytes, *, actor, file_name: str | None = None) -> Impor
 
 def _organisation(values: dict, orgs: dict[str, Organisation], actor) -> Organisation:
     tax_code = values["tax_code"]
-    org = orgs.get(tax_code) or db.session.scalar(
-        select(Organisation).where(Organisation.tax_code == tax_code))
+    # The verified organisation only: past dossiers never go to a registration still pending
+    # on the portal (anyone can type a tax code there).
+    org = orgs.get(tax_code) or identity.verified_organisation(tax_code)
     if org is None:
         org = Organisation(name=values["org_name"], org_type=values["org_type"].value,
                            tax_code=tax_code, commune=values.get("commune"))
@@ -744,7 +744,7 @@ def _import_dossier(members: list[Row], *, years, items, orgs, actor,
     decided_at = from_local(datetime.combine(decision_date, time(12, 0))) \
         if decision_date else None
     outcome = None
-    if status in DECIDED_STATES:
+    if status in DECIDED:
         outcome = Outcome.APPROVED if approved_total > 0 else Outcome.REJECTED
     decision_text = (f"Quyết định số {decision_number}"
                      + (f" ngày {decision_date:%d/%m/%Y}" if decision_date else "")

@@ -4,6 +4,7 @@ from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from grants.db import lock_for_update
 from grants.extensions import db
 from grants.models import Counter
 
@@ -18,8 +19,8 @@ def next_number(year: int, symbol: str) -> int:
     db.session.execute(insert(Counter).values(year=year, symbol=symbol, last_number=0)
                        .on_conflict_do_nothing(index_elements=["year", "symbol"]))
     counter = db.session.execute(
-        select(Counter).where(Counter.year == year, Counter.symbol == symbol)
-        .with_for_update().execution_options(populate_existing=True)
+        lock_for_update(select(Counter).where(Counter.year == year, Counter.symbol == symbol))
+        .execution_options(populate_existing=True)
     ).scalar_one()
     counter.last_number += 1
     db.session.flush()

@@ -4,8 +4,10 @@ import re
 
 from sqlalchemy import select
 
-from grants.domain.errors import Forbidden, InvalidInput
+from grants.domain.errors import Forbidden, InvalidInput, valid_choice
 from grants.domain.organisations import OrgType, validate_tax_code
+from grants.domain.payment_details import check_bank_account
+from grants.domain.policy import Permission, can
 from grants.domain.roles import Role
 from grants.domain.workflow_states import Status
 from grants.extensions import db
@@ -26,6 +28,8 @@ PROFILE_FIELDS = {
 }
 #: Only an admin changes these (the tax code identifies the organisation).
 ADMIN_FIELDS = ("tax_code", "org_type")
+
+BAD_ORG_TYPE = "Loại hình tổ chức không hợp lệ."
 
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 _PHONE = re.compile(r"[0-9+().\-\s]{6,30}")
@@ -52,16 +56,13 @@ def create_organisation(*, actor: User, name: str, org_type: str, tax_code: str,
     already registered tax code, an unknown type or a malformed profile value."""
     from grants.services.accounts import tax_code_taken
 
-    if not actor.has_role(Role.CLERK, Role.ADMIN):
+    if not can(actor, Permission.REGISTER_ORGANISATION):
         raise Forbidden("Chỉ Bộ phận một cửa hoặc quản trị viên được đăng ký tổ chức.")
     tax_code = validate_tax_code(tax_code)
     if tax_code_taken(tax_code):
         raise InvalidInput("Mã số thuế này đã được đăng ký cho một tổ chức khác.",
                            field="tax_code")
-    try:
-        org_type = OrgType(org_type).value
-    except ValueError:
-        raise InvalidInput("Loại hình tổ chức không hợp lệ.", field="org_type") from None
+    org_type = valid_choice(OrgType, org_type, BAD_ORG_TYPE, "org_type")
     unknown = sorted(set(profile) - set(PROFILE_FIELDS))
     if unknown:
         raise InvalidInput("Trường không được hỗ trợ.", field=unknown[0])
@@ -86,8 +87,7 @@ def update_profile(org: Organisation, *, actor: User, **fields) -> Organisation:
     or a tax code already registered. Audited with the changed values; flushes, never commits.
     """
     is_admin = actor.has_role(Role.ADMIN)
-    is_own = actor.has_role(Role.APPLICANT) and actor.organisation_id == org.id
-    if not (is_admin or is_own):
+    if not can(actor, Permission.EDIT_ORGANISATION, org):
         raise Forbidden("Bạn không thể sửa thông tin của tổ chức này.")
     unknown = sorted(set(fields) - set(PROFILE_FIELDS) - set(ADMIN_FIELDS))
     if unknown:
@@ -123,18 +123,8 @@ def update_profile(org: Organisation, *, actor: User, **fields) -> Organisation:
         if not is_admin:
             raise Forbidden("Loại hình tổ chức chỉ do quản trị viên điều chỉnh.",
                             field="org_type")
-        try:
-            values["org_type"] = OrgType(fields["org_type"]).value
-        except ValueError:
-            raise InvalidInput("Loại hình tổ chức không hợp lệ.", field="org_type") from None
-    before = {f: getattr(org, f) for f, v in values.items() if getattr(org, f) != v}
-    if not before:
-        return org
-    for field in before:
-        setattr(org, field, values[field])
-    db.session.flush()
-    audit.record("organisation.update", org, actor=actor, before=before,
-                 after={f: values[f] for f in before})
+        values["org_type"] = valid_choice(OrgType, fields["org_type"], BAD_ORG_TYPE, "org_type")
+    audit.change(org, "organisation.update", values, actor=actor)
     return org
 
 
@@ -152,3 +142,24 @@ def find_dossier_for_lookup(code: str | None, tax_code: str | None) -> Dossier |
         select(Dossier).join(Organisation, Dossier.organisation_id == Organisation.id)
         .where(Dossier.code == code, Organisation.tax_code == tax_code,
                Dossier.status != Status.DRAFT.value))
+
+
+# ---------------------------------------------------------------- payment details (issue 14.5)
+
+BANK_FIELDS = ("bank_account_no", "bank_name", "bank_branch")
+
+
+def record_bank_account(org: Organisation, *, actor: User, number: str | None, bank: str | None,
+                        branch: str | None = None) -> Organisation:
+    """Record the account the organisation's support is paid to: its own applicant (profile),
+    finance or an admin. Raises Forbidden for anyone else; InvalidInput naming the field for
+    a number that is not 6–19 digits, a missing bank or a too long branch
+    (grants.domain.payment_details). Audited with the old and new values when anything
+    changes; payments already recorded keep the account they were paid to."""
+    if not can(actor, Permission.RECORD_BANK_ACCOUNT, org):
+        raise Forbidden("Bạn không thể ghi tài khoản ngân hàng của tổ chức này.")
+    account = check_bank_account(number, bank, branch)
+    audit.change(org, "organisation.bank_account",
+                 {"bank_account_no": account.number, "bank_name": account.bank,
+                  "bank_branch": account.branch}, actor=actor)
+    return org

@@ -14,7 +14,7 @@ from flask import current_app
 from markupsafe import Markup
 
 from grants.extensions import cache
-from grants.services.reports import data_stamp
+from grants.queries.reports.cache import data_stamp
 
 
 def fragment_key(name: str, parts: tuple[Hashable, ...]) -> str:

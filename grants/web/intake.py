@@ -2,15 +2,17 @@
 completeness check (receive / request supplement / refuse), resubmission at the desk, and
 returning results."""
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, render_template, request, url_for
 from flask_login import current_user
 
-from grants.db import atomic, to_local
-from grants.domain.errors import DomainError, InvalidInput
+from grants.db import to_local
+from grants.domain.enums import CopyKind
+from grants.domain.errors import Conflict, InvalidInput
 from grants.domain.organisations import validate_tax_code
 from grants.domain.roles import Role
-from grants.domain.workflow import Action
+from grants.domain.workflow import PAUSED_IN_PROCESS, Action, Status
 from grants.extensions import db
+from grants.forms.payment_details import RatingForm
 from grants.forms.staff import (
     NewOrganisationForm,
     RefuseForm,
@@ -20,12 +22,23 @@ from grants.forms.staff import (
     lines_of,
     take_in_form,
 )
+from grants.letters import Letterhead
 from grants.models import ProgramYear
 from grants.permissions import dossier_or_404, role_required
+from grants.queries import catalogue, identity, worklists, years
 from grants.services import dossiers as svc
-from grants.services import organisations, worklists
+from grants.services import organisations, ratings
 from grants.services.dossiers import ChecklistLine, ItemInput
-from grants.web.dossiers import error_status, guard, place_error, render_list, run_action
+from grants.web.actions import (
+    call_service,
+    dossier_action,
+    dossier_step,
+    flash_back,
+    form_view,
+    page_of,
+    place_item_error,
+)
+from grants.web.work_lists import render_list
 
 bp = Blueprint("intake", __name__, url_prefix="/intake")
 bp.before_request(role_required(Role.CLERK))
@@ -52,7 +65,9 @@ def _find_organisation(form):
     except InvalidInput as err:
         form.tax_code.errors = [*form.tax_code.errors, err.message]
         return None
-    organisation = worklists.organisation_by_tax_code(tax_code)
+    # Verified only: a registration still pending (anyone can type a tax code) is not the
+    # organisation the desk files for.
+    organisation = identity.verified_organisation(tax_code)
     if organisation is None:
         form.tax_code.errors = [*form.tax_code.errors,
                                 "Chưa có tổ chức nào với mã số thuế này trên hệ thống. Hãy "
@@ -63,26 +78,21 @@ def _find_organisation(form):
 @bp.route("/organisations/new", methods=["GET", "POST"])
 def new_organisation():
     form = NewOrganisationForm(tax_code=request.args.get("tax_code", ""))
-    if form.validate_on_submit():
-        try:
-            with atomic():
-                org = organisations.create_organisation(
-                    actor=current_user, name=form.name.data, org_type=form.org_type.data,
-                    tax_code=form.tax_code.data, address=form.address.data,
-                    commune=form.commune.data, representative=form.representative.data,
-                    phone=form.phone.data, email=form.email.data)
-        except DomainError as err:
-            place_error(form, err)
-            return render_template("intake/new_organisation.html", form=form), 422
-        flash(f"Đã đăng ký tổ chức {org.name} (MST {org.tax_code}).", "success")
-        return redirect(url_for("intake.take_in", tax_code=org.tax_code))
-    status = 422 if form.is_submitted() else 200
-    return render_template("intake/new_organisation.html", form=form), status
+    return form_view(
+        form,
+        lambda: organisations.create_organisation(
+            actor=current_user, name=form.name.data, org_type=form.org_type.data,
+            tax_code=form.tax_code.data, address=form.address.data, commune=form.commune.data,
+            representative=form.representative.data, phone=form.phone.data,
+            email=form.email.data),
+        page=page_of("intake/new_organisation.html", form=form),
+        success=lambda org: f"Đã đăng ký tổ chức {org.name} (MST {org.tax_code}).",
+        then=lambda org: url_for("intake.take_in", tax_code=org.tax_code))
 
 
 @bp.route("/take-in", methods=["GET", "POST"])
 def take_in():
-    form = take_in_form(worklists.open_years(), worklists.catalogue_items(active_only=True))
+    form = take_in_form(years.open_years(), catalogue.catalogue_items(active_only=True))
     if request.method == "GET":
         if request.args.get("tax_code"):
             form.tax_code.data = request.args["tax_code"]
@@ -99,30 +109,27 @@ def take_in():
         form.year.errors = [*form.year.errors, "Chọn năm chương trình đang tiếp nhận hồ sơ."]
     if not valid or organisation is None or year is None:
         return _take_in_page(form, organisation, 422)
-    rows = [(index, row.form) for index, row in enumerate(form.items)
-            if row.form.catalogue_code.data]
+    rows = [index for index, row in enumerate(form.items) if row.form.catalogue_code.data]
     items = [ItemInput(r.catalogue_code.data, r.consulting_cost_vnd.data, r.requested_vnd.data,
-                       r.evidence.data or None) for _, r in rows]
-    try:
-        with atomic():
-            dossier = svc.create_draft(
-                organisation, year, actor=current_user, items=items, channel=form.channel.data,
-                return_channel=form.return_channel.data,
-                submitter_name=form.submitter_name.data or None,
-                submitter_phone=form.submitter_phone.data or None,
-                submitter_email=form.submitter_email.data or None, note=form.note.data or None)
-            svc.submit(dossier, actor=current_user)
-    except DomainError as err:
-        if err.field and err.field.startswith("items-"):
-            # The service numbers only the rows that were filled in; point at the form's row.
-            _, position, name = err.field.split("-", 2)
-            if position.isdigit() and int(position) < len(rows):
-                err.field = f"items-{rows[int(position)][0]}-{name}"
-        place_error(form, err)
-        return _take_in_page(form, organisation, error_status(err))
-    flash(f"Đã lập hồ sơ {dossier.code} cho {organisation.name}. Hãy kiểm tra thành phần hồ sơ "
-          "để tiếp nhận, yêu cầu bổ sung hoặc từ chối.", "success")
-    return redirect(url_for("intake.check", dossier_id=dossier.id))
+                       r.evidence.data or None) for r in (form.items[i].form for i in rows)]
+
+    def take_in_and_submit():
+        dossier = svc.create_draft(
+            organisation, year, actor=current_user, items=items, channel=form.channel.data,
+            return_channel=form.return_channel.data,
+            submitter_name=form.submitter_name.data or None,
+            submitter_phone=form.submitter_phone.data or None,
+            submitter_email=form.submitter_email.data or None, note=form.note.data or None)
+        svc.submit(dossier, actor=current_user)
+        return dossier
+
+    return call_service(
+        take_in_and_submit, form=form, place=lambda err: place_item_error(form, err, rows),
+        page=lambda status: _take_in_page(form, organisation, status),
+        success=lambda dossier: f"Đã lập hồ sơ {dossier.code} cho {organisation.name}. Hãy "
+                                "kiểm tra thành phần hồ sơ để tiếp nhận, yêu cầu bổ sung hoặc "
+                                "từ chối.",
+        then=lambda dossier: url_for("intake.check", dossier_id=dossier.id))
 
 
 # ------------------------------------------------------------------ completeness check
@@ -164,7 +171,17 @@ def _check_page(dossier, form, refuse_form=None, status=200):
 
 
 def _prefill(form, dossier) -> None:
+    """The check as last recorded; a line not checked yet is ticked when the applicant
+    uploaded a file against it (an electronic copy)."""
     form.expected_version.data = dossier.version
+    checked = {r.checklist_item_id for r in dossier.checklist_results}
+    for attachment in dossier.attachments:
+        line_id = attachment.checklist_item_id
+        if attachment.is_removed or line_id is None or line_id in checked \
+                or f"present_{line_id}" not in form:
+            continue
+        form[f"present_{line_id}"].data = True
+        form[f"copy_kind_{line_id}"].data = CopyKind.DIGITAL.value
     for result in dossier.checklist_results:
         if f"present_{result.checklist_item_id}" in form:
             form[f"present_{result.checklist_item_id}"].data = result.is_present
@@ -172,145 +189,132 @@ def _prefill(form, dossier) -> None:
             form[f"note_{result.checklist_item_id}"].data = result.note or ""
 
 
-def _received_message(dossier, warnings) -> str:
-    for warning in warnings:
-        flash(warning, "warning")
+def _received_messages(dossier, warnings) -> list[tuple[str, str]]:
+    messages = [(warning, "warning") for warning in warnings]
     if dossier.due_at is None:
-        return f"Đã tiếp nhận hồ sơ {dossier.code}."
-    return (f"Đã tiếp nhận hồ sơ {dossier.code}. Hẹn trả kết quả: "
-            f"{to_local(dossier.due_at):%H:%M ngày %d/%m/%Y}.")
+        return [*messages, (f"Đã tiếp nhận hồ sơ {dossier.code}.", "success")]
+    return [*messages, (f"Đã tiếp nhận hồ sơ {dossier.code}. Hẹn trả kết quả: "
+                        f"{to_local(dossier.due_at):%H:%M ngày %d/%m/%Y}.", "success")]
+
+
+def _supplement_draft(dossier, form, checklist):
+    """The request for a supplement, drafted from the lines ticked missing, to be confirmed."""
+    if not form.validate_on_submit():
+        return _check_page(dossier, form, status=422)
+    if not form.items.data:
+        form.items.data = _missing_text(form, checklist)
+    return render_template("intake/supplement.html", dossier=dossier, form=form,
+                           checklist=checklist)
 
 
 @bp.route("/<int:dossier_id>/check", methods=["GET", "POST"])
-def check(dossier_id: int):
-    dossier = dossier_or_404(dossier_id)
-    if (response := guard(dossier, Action.RECEIVE)) is not None:
-        return response
+@dossier_step(Action.RECEIVE)
+def check(dossier):
     checklist = dossier.program_year.checklist
     form = checklist_form(checklist)
     if request.method == "GET":
         _prefill(form, dossier)
-        return _check_page(dossier, form)
-    if not form.validate_on_submit():
-        return _check_page(dossier, form, status=422)
-    lines = _lines(form, checklist)
-    if request.form.get("op") == "supplement":
-        if not form.items.data:
-            form.items.data = _missing_text(form, checklist)
-        return render_template("intake/supplement.html", dossier=dossier, form=form,
-                               checklist=checklist)
-    response, err = run_action(
-        dossier, form.version,
-        # run_action has checked the version; receive() compares it only after writing the
+    elif request.form.get("op") == "supplement":
+        return _supplement_draft(dossier, form, checklist)
+    return dossier_action(
+        dossier, form,
+        # dossier_action has checked the version; receive() compares it only after writing the
         # checklist and the clock (which bumps the version), so it is not passed on again.
-        lambda: svc.receive(dossier, actor=current_user, lines=lines),
-        success=lambda warnings: _received_message(dossier, warnings))
-    if err is None:
-        return response
-    place_error(form, err)
-    return _check_page(dossier, form, status=error_status(err))
+        lambda: svc.receive(dossier, actor=current_user, lines=_lines(form, checklist),
+                            letterhead=Letterhead.from_config(current_app.config)),
+        success=lambda warnings: _received_messages(dossier, warnings),
+        page=lambda status: _check_page(dossier, form, status=status))
 
 
 @bp.post("/<int:dossier_id>/supplement")
-def request_supplement(dossier_id: int):
-    dossier = dossier_or_404(dossier_id)
-    if (response := guard(dossier, Action.REQUEST_SUPPLEMENT)) is not None:
-        return response
+@dossier_step(Action.REQUEST_SUPPLEMENT)
+def request_supplement(dossier):
     checklist = dossier.program_year.checklist
     form = checklist_form(checklist)
-    if form.validate_on_submit():
-        lines = _lines(form, checklist)
-        response, err = run_action(
-            dossier, form.version,
-            lambda: svc.request_supplement(dossier, actor=current_user,
-                                           items=_supplement_items(form.items.data),
-                                           lines=lines, expected_version=form.version),
-            success=f"Đã gửi yêu cầu bổ sung hồ sơ {dossier.code}; thời hạn giải quyết tạm "
-                    "dừng cho đến khi tổ chức nộp bổ sung.")
-        if err is None:
-            return response
-        place_error(form, err)
-        status = error_status(err)
-    else:
-        status = 422
-    return render_template("intake/supplement.html", dossier=dossier, form=form,
-                           checklist=checklist), status
+    return dossier_action(
+        dossier, form,
+        lambda: svc.request_supplement(dossier, actor=current_user,
+                                       items=_supplement_items(form.items.data),
+                                       lines=_lines(form, checklist),
+                                       expected_version=form.version,
+                                       letterhead=Letterhead.from_config(current_app.config)),
+        success=f"Đã gửi yêu cầu bổ sung hồ sơ {dossier.code}; thời hạn giải quyết tạm dừng cho "
+                "đến khi tổ chức nộp bổ sung.",
+        page=page_of("intake/supplement.html", dossier=dossier, form=form, checklist=checklist))
 
 
 @bp.post("/<int:dossier_id>/refuse")
-def refuse(dossier_id: int):
-    dossier = dossier_or_404(dossier_id)
-    if (response := guard(dossier, Action.REFUSE)) is not None:
-        return response
+@dossier_step(Action.REFUSE)
+def refuse(dossier):
     refuse_form = RefuseForm()
     form = checklist_form(dossier.program_year.checklist, formdata=None)
     _prefill(form, dossier)
-    if refuse_form.validate_on_submit():
-        response, err = run_action(
-            dossier, refuse_form.version,
-            lambda: svc.refuse(dossier, actor=current_user, reason=refuse_form.reason.data,
-                               expected_version=refuse_form.version),
-            success=f"Đã từ chối tiếp nhận hồ sơ {dossier.code}.")
-        if err is None:
-            return response
-        place_error(refuse_form, err)
-        return _check_page(dossier, form, refuse_form, error_status(err))
-    return _check_page(dossier, form, refuse_form, 422)
+    return dossier_action(
+        dossier, refuse_form,
+        lambda: svc.refuse(dossier, actor=current_user, reason=refuse_form.reason.data,
+                           expected_version=refuse_form.version,
+                           letterhead=Letterhead.from_config(current_app.config)),
+        success=f"Đã từ chối tiếp nhận hồ sơ {dossier.code}.",
+        page=lambda status: _check_page(dossier, form, refuse_form, status))
 
 
 # ------------------------------------------------------------------ resubmission, results
 
 
 @bp.route("/<int:dossier_id>/resubmit", methods=["GET", "POST"])
-def resubmit(dossier_id: int):
-    dossier = dossier_or_404(dossier_id)
-    if (response := guard(dossier, Action.RESUBMIT)) is not None:
-        return response
+@dossier_step(Action.RESUBMIT)
+def resubmit(dossier):
     form = ResubmitForm()
-    if request.method == "GET":
-        form.expected_version.data = dossier.version
-        return render_template("intake/resubmit.html", dossier=dossier, form=form,
-                               supplements=worklists.supplement_requests(dossier.id))
-    if form.validate_on_submit():
-        response, err = run_action(
-            dossier, form.version,
-            lambda: svc.resubmit(dossier, actor=current_user, note=form.note.data or None,
-                                 expected_version=form.version),
-            success=f"Đã nhận hồ sơ bổ sung {dossier.code}; hãy kiểm tra lại thành phần hồ sơ "
-                    "để tiếp nhận.")
-        if err is None:
-            return response
-        place_error(form, err)
-    return render_template("intake/resubmit.html", dossier=dossier, form=form,
-                           supplements=worklists.supplement_requests(dossier.id)), 422
+    return dossier_action(
+        dossier, form,
+        lambda: svc.resubmit(dossier, actor=current_user, note=form.note.data or None,
+                             expected_version=form.version),
+        success=(f"Đã nhận hồ sơ bổ sung {dossier.code}; hồ sơ được chuyển lại bước đang giải "
+                 "quyết, thời hạn được cộng thêm thời gian tạm dừng."
+                 if dossier.status in PAUSED_IN_PROCESS else
+                 f"Đã nhận hồ sơ bổ sung {dossier.code}; hãy kiểm tra lại thành phần hồ sơ để "
+                 "tiếp nhận."),
+        page=lambda status: (render_template(
+            "intake/resubmit.html", dossier=dossier, form=form,
+            supplements=worklists.supplement_requests(dossier.id)), status),
+        status=422)
 
 
 @bp.route("/<int:dossier_id>/return", methods=["GET", "POST"])
-def return_result(dossier_id: int):
-    dossier = dossier_or_404(dossier_id)
-    if (response := guard(dossier, Action.RETURN_RESULT)) is not None:
-        return response
+@dossier_step(Action.RETURN_RESULT)
+def return_result(dossier):
     form = ReturnResultForm()
     if request.method == "GET":
-        form.expected_version.data = dossier.version
         form.channel.data = dossier.return_channel
-        return render_template("intake/return_result.html", dossier=dossier, form=form,
-                               decision=svc.decision_of(dossier),
-                               documents=worklists.dossier_documents(dossier.id))
-    status = 422
-    if form.validate_on_submit():
-        response, err = run_action(
-            dossier, form.version,
-            lambda: svc.return_result(dossier, actor=current_user, channel=form.channel.data,
-                                      collected_by=form.collected_by.data or None,
-                                      shown_document=form.shown_document.data or None,
-                                      note=form.note.data or None,
-                                      expected_version=form.version),
-            success=f"Đã trả kết quả hồ sơ {dossier.code}.")
-        if err is None:
-            return response
-        place_error(form, err)
-        status = error_status(err)
-    return render_template("intake/return_result.html", dossier=dossier, form=form,
-                           decision=svc.decision_of(dossier),
-                           documents=worklists.dossier_documents(dossier.id)), status
+    return dossier_action(
+        dossier, form,
+        lambda: svc.return_result(dossier, actor=current_user, channel=form.channel.data,
+                                  collected_by=form.collected_by.data or None,
+                                  shown_document=form.shown_document.data or None,
+                                  note=form.note.data or None, expected_version=form.version),
+        success=f"Đã trả kết quả hồ sơ {dossier.code}.",
+        page=lambda status: (render_template(
+            "intake/return_result.html", dossier=dossier, form=form,
+            decision=svc.decision_of(dossier),
+            documents=worklists.dossier_documents(dossier.id)), status))
+
+
+# ------------------------------------------------------------------ rating at the desk (14.6)
+
+
+@bp.route("/<int:dossier_id>/rating", methods=["GET", "POST"])
+def rate_service(dossier_id: int):
+    dossier = dossier_or_404(dossier_id)
+    form = RatingForm()
+    back = url_for("dossiers.show", dossier_id=dossier.id)
+    page = page_of("payment_details/rating_desk.html", dossier=dossier, rating_form=form,
+                   rating=ratings.rating_of(dossier.id))
+    if request.method == "GET" or (dossier.status == Status.RETURNED
+                                   and not form.validate_on_submit()):
+        return page(200 if request.method == "GET" else 422)
+    return call_service(
+        lambda: ratings.rate_service(dossier, actor=current_user, level=form.level.data,
+                                     comment=form.comment.data),
+        form=form, page=page,
+        on_error=lambda err: flash_back(back)(err) if isinstance(err, Conflict) else None,
+        success=f"Đã ghi nhận đánh giá của tổ chức cho hồ sơ {dossier.code}.", then=back)

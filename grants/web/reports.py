@@ -3,9 +3,6 @@ layout, each downloadable as Excel; the full dossier register; the legacy-dossie
 
 import hashlib
 import re
-import tempfile
-import textwrap
-from functools import lru_cache
 from io import BytesIO
 from pathlib import Path
 
@@ -23,28 +20,29 @@ from flask import (
 )
 from flask_login import current_user
 
-from grants.charts import (
-    DARK,
-    FONT,
-    INK,
-    LIGHT,
-    MID,
-    SVG_CSP,
-    axis_millions,
-    figure,
-    millions,
-    svg,
-)
+from grants.charts import SVG_CSP, grouped_bars, percent_text
 from grants.db import atomic, utcnow
+from grants.domain.annual_report import AnnualReport, outline
 from grants.domain.budget import TargetStatus
 from grants.domain.errors import DomainError
+from grants.domain.jobs import JobKind
 from grants.domain.roles import Role
 from grants.exports import reports as excel
-from grants.forms.reports import ImportConfirmForm, ImportUploadForm
-from grants.permissions import require_roles, role_required
-from grants.services import legacy_import
-from grants.services import reports as svc
-from grants.web import budget as budget_charts
+from grants.exports.annual_report import build_annual_report_docx
+from grants.forms.reports import AnnualReportTextForm, ImportConfirmForm, ImportUploadForm
+from grants.letters import Letterhead
+from grants.letters.annual_report import build_annual_report
+from grants.permissions import Permission, can, require_roles, role_required
+from grants.queries import years
+from grants.queries.reports import annual, cache, demand, targets
+from grants.queries.reports import budget_execution as execution
+from grants.queries.reports import processing as processing_times
+from grants.queries.reports import year_over_year as yearly
+from grants.queries.reports.ratings import rating_summary
+from grants.services import annual_report as annual_texts
+from grants.services import jobs, legacy_import
+from grants.web.actions import form_view
+from grants.web.budget_charts import budget_chart
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 bp.before_request(role_required(Role.LEADER, Role.HEAD, Role.FINANCE, Role.ADMIN))
@@ -63,20 +61,23 @@ REPORTS = (
     ("reports.processing", "Tình hình giải quyết hồ sơ",
      "Tỷ lệ đúng hạn, hồ sơ quá hạn, thời gian từng bước so với định mức, theo cán bộ."),
 )
-IMPORT_DIR = "legacy-imports"
+IMPORT_DIR = jobs.IMPORT_FOLDER
 _TOKEN = re.compile(r"[0-9a-f]{64}")
 
 
 @bp.context_processor
 def _helpers():
-    return {"reports_menu": REPORTS, "days": excel.days_text, "percent": _percent_text,
-            "now": utcnow()}
+    return {"reports_menu": REPORTS, "days": excel.days_text, "percent": percent_text,
+            "now": utcnow(), "export_kind": EXPORT_KIND}
 
 
-def _percent_text(value) -> str:
-    if value is None:
-        return "—"
-    return f"{value:.1f}".replace(".", ",").removesuffix(",0") + " %"
+def _cache_seconds() -> int:
+    return current_app.config.get("REPORT_CACHE_SECONDS", 60)
+
+
+def _year(number: int):
+    """The program year of a report; NotFound (404 with its message) when there is none."""
+    return years.require_year(number, why=years.NO_REPORT)
 
 
 def _xlsx(data: bytes, name: str):
@@ -86,7 +87,7 @@ def _xlsx(data: bytes, name: str):
 def _svg_response(key: str, render):
     """The chart ``render()`` draws, or 304 when the browser holds it already: the ETag names
     the chart and the data stamp, so it is checked before anything is drawn."""
-    etag = hashlib.sha256(f"{key}|{svc.data_stamp()}".encode()).hexdigest()[:32]
+    etag = hashlib.sha256(f"{key}|{cache.data_stamp()}".encode()).hexdigest()[:32]
     if request.if_none_match.contains(etag):
         response = make_response("", 304)
     else:
@@ -103,170 +104,178 @@ def _svg_response(key: str, render):
 
 @bp.get("/")
 def index():
-    number = svc.default_year()
+    current = years.current_year()
+    number = current.year if current else None
     if request.args.get("year"):
         number = request.args.get("year", type=int)
         if number is None:
             abort(404, "Năm không hợp lệ.")
-        svc.report_year(number)  # NotFound (404 with its message) for a year that does not exist
-    return render_template("reports/index.html", years=svc.year_numbers(), year=number,
+        _year(number)
+    return render_template("reports/index.html", years=years.year_numbers(), year=number,
                            can_import=current_user.has_role(Role.ADMIN))
 
 
 @bp.get("/<int:year>/budget")
 def budget_execution(year: int):
-    row = svc.report_year(year)
-    return render_template("reports/budget.html", year=year, years=svc.year_numbers(),
-                           report=svc.budget_execution(row))
+    report = execution.budget_execution(_year(year))
+    return render_template("reports/budget.html", year=year, years=years.year_numbers(),
+                           report=report)
 
 
 @bp.get("/<int:year>/targets")
 def target_progress(year: int):
-    report = svc.target_report(svc.report_year(year))
-    return render_template("reports/targets.html", year=year, years=svc.year_numbers(),
+    report = targets.target_report(_year(year), cache_seconds=_cache_seconds())
+    return render_template("reports/targets.html", year=year, years=years.year_numbers(),
                            report=report, badge=TARGET_BADGE[report.progress.status])
 
 
 @bp.get("/<int:year>/demand")
 def demand_summary(year: int):
-    return render_template("reports/demand.html", year=year, years=svc.year_numbers(),
-                           report=svc.demand_summary(svc.report_year(year)))
+    report = demand.demand_summary(_year(year), cache_seconds=_cache_seconds())
+    return render_template("reports/demand.html", year=year, years=years.year_numbers(),
+                           report=report)
 
 
 @bp.get("/<int:year>/processing")
 def processing(year: int):
-    report = svc.processing_report(svc.report_year(year), page=request.args.get("page", 1, int))
-    return render_template("reports/processing.html", year=year, years=svc.year_numbers(),
-                           report=report)
+    report = processing_times.processing_report(
+        _year(year), page=request.args.get("page", 1, int), cache_seconds=_cache_seconds())
+    return render_template("reports/processing.html", year=year, years=years.year_numbers(),
+                           report=report, ratings=rating_summary(_year(year)))
 
 
 @bp.get("/years")
 def year_over_year():
-    return render_template("reports/years.html", rows=svc.year_over_year())
+    return render_template("reports/years.html",
+                           rows=yearly.year_over_year(cache_seconds=_cache_seconds()))
 
 
-# --- Excel ---------------------------------------------------------------------------------------
+# --- The annual report on implementing the resolution (a year, or ?to= a later year) ----------
+
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
-@bp.get("/<int:year>/budget.xlsx")
-def export_budget_execution(year: int):
-    report = svc.budget_execution(svc.report_year(year))
-    return _xlsx(excel.budget_execution_xlsx(report), f"bao-cao-kinh-phi-{year}.xlsx")
+def _annual(year: int) -> AnnualReport:
+    """The report on ``year``..``?to=`` (404 for a missing first year, 422 for a bad range)."""
+    first = _year(year)
+    last = request.args.get("to", type=int) or year
+    figures = annual.annual_figures(year, last, cache_seconds=_cache_seconds())
+    signer = years.find_year(last) or first
+    return AnnualReport(figures, annual.report_texts(year, last),
+                        signer_title_lines=tuple(t.strip() for t in signer.signer_title.split("\n")
+                                                 if t.strip()),
+                        signer_name=signer.signer_name or "")
 
 
-@bp.get("/<int:year>/targets.xlsx")
-def export_target_progress(year: int):
-    report = svc.target_report(svc.report_year(year))
-    return _xlsx(excel.target_xlsx(report), f"tien-do-muc-tieu-{year}.xlsx")
+def _annual_page(year: int, report: AnnualReport, form: AnnualReportTextForm | None):
+    saved = annual.saved_texts(report.figures.first, report.figures.last)
+    return lambda status: (render_template(
+        "reports/annual.html", year=year, years=years.year_numbers(), report=report,
+        blocks=outline(report), form=form, saved=saved), status)
 
 
-@bp.get("/<int:year>/demand.xlsx")
-def export_demand_summary(year: int):
-    report = svc.demand_summary(svc.report_year(year))
-    return _xlsx(excel.demand_xlsx(report), f"tong-hop-nhu-cau-ho-tro-{year}.xlsx")
+def _text_form(report: AnnualReport) -> AnnualReportTextForm | None:
+    if not can(current_user, Permission.EDIT_ANNUAL_REPORT):
+        return None
+    saved = annual.saved_texts(report.figures.first, report.figures.last)
+    form = AnnualReportTextForm()
+    if not form.is_submitted():
+        texts = report.texts
+        form.introduction.data, form.assessment.data, form.proposals.data = (
+            texts.introduction, texts.assessment, texts.proposals)
+        form.expected_version.data = str(saved.version) if saved else ""
+    return form
 
 
-@bp.get("/<int:year>/processing.xlsx")
-def export_processing(year: int):
-    row = svc.report_year(year)
-    report = svc.processing_report(row, page=None)
-    return _xlsx(excel.processing_xlsx(report, svc.overdue_all(row)),
-                 f"tinh-hinh-giai-quyet-ho-so-{year}.xlsx")
+@bp.get("/annual")
+def annual_report_range():
+    """The period picker's target: ``?year=`` (default the current year) and ``?to=``."""
+    current = years.current_year()
+    first = request.args.get("year", type=int) or (current.year if current else None)
+    if first is None:
+        abort(404, "Chưa có năm chương trình nào, nên chưa có số liệu để lập báo cáo.")
+    last = request.args.get("to", type=int)
+    args = {"to": last} if last and last != first else {}
+    return redirect(url_for("reports.annual_report", year=first, **args))
 
 
-@bp.get("/years.xlsx")
-def export_year_over_year():
-    return _xlsx(excel.year_over_year_xlsx(svc.year_over_year()), "so-sanh-cac-nam.xlsx")
+@bp.get("/<int:year>/annual")
+def annual_report(year: int):
+    report = _annual(year)
+    return _annual_page(year, report, _text_form(report))(200)
 
 
-@bp.get("/register.xlsx")
-def export_register():
-    """The full register, of one year (?year=2026) or of all years; written to a temporary
-    file as the rows stream from the database, so memory stays flat for 100,000 dossiers."""
-    number = request.args.get("year", type=int)
-    if request.args.get("year") and number is None:
-        abort(404, "Năm không hợp lệ.")
-    year = svc.report_year(number) if number is not None else None
-    target = tempfile.TemporaryFile()  # send_file closes it once the response is sent
-    excel.write_register(svc.register_rows(year), target, year=number)
-    target.seek(0)
-    name = f"so-ho-so-{number}.xlsx" if number else "so-ho-so-tat-ca-cac-nam.xlsx"
-    return send_file(target, mimetype=XLSX, as_attachment=True, download_name=name)
+@bp.post("/<int:year>/annual/text")
+def save_annual_texts(year: int):
+    require_roles(current_user, Role.LEADER, Role.HEAD)
+    report = _annual(year)
+    form = _text_form(report)
+    first, last = report.figures.first, report.figures.last
+    version = (form.expected_version.data or "").strip()
+    return form_view(
+        form, lambda: annual_texts.save_texts(
+            first, last, actor=current_user, expected_version=int(version)
+            if version.isdigit() else None,
+            values={"introduction": form.introduction.data,
+                    "assessment": form.assessment.data, "proposals": form.proposals.data}),
+        page=_annual_page(year, report, form),
+        success=f"Đã lưu nội dung báo cáo {report.figures.period}.",
+        then=url_for("reports.annual_report", year=year,
+                     **({"to": last} if last != first else {})))
+
+
+def _annual_file_name(report: AnnualReport, extension: str) -> str:
+    f = report.figures
+    period = str(f.first) if f.first == f.last else f"{f.first}-{f.last}"
+    return f"bao-cao-ket-qua-nq43-{period}.{extension}"
+
+
+@bp.get("/<int:year>/annual.pdf")
+def annual_report_pdf(year: int):
+    report = _annual(year)
+    pdf = build_annual_report(report, letterhead=Letterhead.from_config(current_app.config))
+    return send_file(BytesIO(pdf), mimetype="application/pdf", as_attachment=True,
+                     download_name=_annual_file_name(report, "pdf"))
+
+
+@bp.get("/<int:year>/annual.docx")
+def annual_report_docx(year: int):
+    report = _annual(year)
+    letterhead = Letterhead.from_config(current_app.config)
+    data = build_annual_report_docx(report, body_lines=letterhead.body_lines,
+                                    place=letterhead.place)
+    return send_file(BytesIO(data), mimetype=DOCX, as_attachment=True,
+                     download_name=_annual_file_name(report, "docx"))
+
+
+# --- Excel: every export runs as a background job (grants/web/jobs.py starts it) ----------------
+
+#: The job kind of each report page's "Xuất Excel" button.
+EXPORT_KIND = {"reports.budget_execution": JobKind.BUDGET_REPORT,
+               "reports.target_progress": JobKind.TARGET_REPORT,
+               "reports.demand_summary": JobKind.DEMAND_REPORT,
+               "reports.processing": JobKind.PROCESSING_REPORT,
+               "reports.year_over_year": JobKind.YEARS_REPORT}
 
 
 # --- Charts: plain data in, cached SVG out (the budget dashboard's helpers and style) -----------
 
 CHARTS = ("overview", "months", "target", "kinds", "items", "communes", "types", "on-time",
           "steps")
-_FILLS = ((LIGHT, "//"), (DARK, ""), (MID, ".."))
-
-
-def _count_text(value: float) -> str:
-    return f"{int(value):,}".replace(",", ".")
-
-
-@lru_cache(maxsize=64)
-def _bars(title: str, labels: tuple[str, ...], series: tuple[tuple[str, tuple], ...], *,
-          unit: str, money: bool = False, decimal: bool = False, horizontal: bool = True,
-          empty: str = "Chưa có số liệu.") -> bytes:
-    """Grouped bars (one to three series), greys and hatching, values printed on the bars."""
-    count = len(labels)
-    if horizontal:
-        fig, ax = figure(11, 1.6 + (0.3 + 0.25 * len(series)) * max(count, 2))
-    else:
-        fig, ax = figure(12, 5.5)
-    if not count or not any(v for _name, values in series for v in values):
-        empty(ax, empty)
-        return svg(fig)
-    scale = 1_000_000 if money else 1
-    order = list(range(count))[::-1] if horizontal else list(range(count))
-    width = 0.8 / len(series)
-    for index, (name, values) in enumerate(series):
-        color, hatch = _FILLS[index % len(_FILLS)]
-        offsets = [pos + (index - (len(series) - 1) / 2) * width for pos in range(count)]
-        data = [values[i] / scale for i in order]
-        draw = ax.barh if horizontal else ax.bar
-        bars = draw(offsets, data, width, color=color, edgecolor=INK, hatch=hatch, label=name)
-        texts = [(millions(values[i]) if money else excel.days_text(values[i]) if decimal
-                  else _count_text(values[i])) if values[i] else "" for i in order]
-        ax.bar_label(bars, labels=texts, padding=4, fontsize=FONT - 3,
-                     rotation=0 if horizontal else 90)
-    ticks = list(range(count))
-    names = [labels[i] for i in order]
-    top = max(v for _name, values in series for v in values) / scale
-    if horizontal:
-        ax.set_yticks(ticks, names)
-        ax.set_xlim(0, top * 1.3)
-        ax.set_xlabel(unit, fontsize=FONT)
-        if money:
-            axis_millions(ax, "x")
-    else:
-        ax.set_xticks(ticks, names)
-        ax.set_ylim(0, top * 1.35)
-        ax.set_ylabel(unit, fontsize=FONT)
-        if money:
-            axis_millions(ax)
-    if len(series) > 1:
-        fig.legend(fontsize=FONT - 2, frameon=False, loc="outside lower center",
-                   ncols=len(series))
-    fig.suptitle("\n".join(textwrap.wrap(title, 70)), fontsize=FONT + 2, x=0.01, ha="left")
-    return svg(fig)
-
-
 def _top(rows, n: int = 10):
     return list(rows[:n]), list(rows[n:])
 
 
 def _chart_kinds(year):
-    r = svc.target_report(year)
-    return _bars(f"Tiêu chuẩn/công cụ/mô hình theo loại, năm {year.year}",
+    r = targets.target_report(year, cache_seconds=_cache_seconds())
+    return grouped_bars(f"Tiêu chuẩn/công cụ/mô hình theo loại, năm {year.year}",
                  tuple(k.label for k in r.kinds),
                  (("Đã phê duyệt", tuple(k.approved_items for k in r.kinds)),
                   ("Đang xử lý", tuple(k.pending_items for k in r.kinds))), unit="số mục")
 
 
 def _chart_demand(year, breakdown: str):
-    r = svc.demand_summary(year)
+    r = demand.demand_summary(year, cache_seconds=_cache_seconds())
     rows = {"items": r.by_item, "communes": r.by_commune, "types": r.by_org_type}[breakdown]
     # The largest groups only: a summed "other" bar would dwarf them (the table lists all).
     top, rest = _top(rows)
@@ -276,23 +285,23 @@ def _chart_demand(year, breakdown: str):
     heading = {"items": "theo tiêu chuẩn/công cụ", "communes": "theo xã/phường",
                "types": "theo loại hình tổ chức"}[breakdown]
     shown = f" ({len(top)} nhóm đề nghị nhiều nhất)" if rest else ""
-    return _bars(f"Kinh phí đề nghị hỗ trợ {heading}, năm {year.year}{shown}", tuple(labels),
+    return grouped_bars(f"Kinh phí đề nghị hỗ trợ {heading}, năm {year.year}{shown}", tuple(labels),
                  (("Đề nghị", tuple(requested)), ("Được phê duyệt", tuple(approved))),
-                 unit="triệu đồng", money=True, empty="Chưa có hồ sơ nào được nộp.")
+                 unit="triệu đồng", money=True, empty_text="Chưa có hồ sơ nào được nộp.")
 
 
 def _chart_on_time(year):
-    t = svc.processing_report(year, page=None).on_time
-    return _bars(f"Hồ sơ đã giải quyết, năm {year.year}",
+    t = processing_times.processing_report(year, page=None, cache_seconds=_cache_seconds()).on_time
+    return grouped_bars(f"Hồ sơ đã giải quyết, năm {year.year}",
                  ("Đúng hạn", "Quá hạn", "Không xác định hạn"),
                  (("Số hồ sơ", (t.on_time, t.late, t.without_due)),), unit="số hồ sơ",
-                 empty="Chưa có hồ sơ nào được giải quyết.")
+                 empty_text="Chưa có hồ sơ nào được giải quyết.")
 
 
 def _chart_steps(year):
-    steps = [s for s in svc.processing_report(year, page=None).steps
-             if s.allotment_days is not None]
-    return _bars(f"Thời gian trung bình mỗi bước so với định mức, năm {year.year}",
+    report = processing_times.processing_report(year, page=None, cache_seconds=_cache_seconds())
+    steps = [s for s in report.steps if s.allotment_days is not None]
+    return grouped_bars(f"Thời gian trung bình mỗi bước so với định mức, năm {year.year}",
                  tuple(s.label for s in steps),
                  (("Định mức", tuple(s.allotment_days for s in steps)),
                   ("Thực tế (trung bình)", tuple(s.average_days or 0 for s in steps))),
@@ -300,9 +309,9 @@ def _chart_steps(year):
 
 
 CHART_BUILDERS = {
-    "overview": budget_charts.chart_overview,
-    "months": budget_charts.chart_months,
-    "target": budget_charts.chart_target,
+    "overview": lambda year: budget_chart("overview", year),
+    "months": lambda year: budget_chart("months", year),
+    "target": lambda year: budget_chart("target", year),
     "kinds": _chart_kinds,
     "items": lambda year: _chart_demand(year, "items"),
     "communes": lambda year: _chart_demand(year, "communes"),
@@ -314,7 +323,7 @@ CHART_BUILDERS = {
 
 @bp.get(f"/<int:year>/charts/<any({', '.join(map(repr, CHARTS))}):name>.svg")
 def chart(year: int, name: str):
-    row = svc.report_year(year)
+    row = _year(year)
     return _svg_response(f"{year}/{name}", lambda: CHART_BUILDERS[name](row))
 
 
@@ -324,15 +333,15 @@ def years_chart(name: str):
 
 
 def _years_chart(name: str) -> bytes:
-    rows = svc.year_over_year()
+    rows = yearly.year_over_year(cache_seconds=_cache_seconds())
     labels = tuple(str(r.year) for r in rows)
     if name == "money":
-        return _bars("Kinh phí qua các năm", labels,
+        return grouped_bars("Kinh phí qua các năm", labels,
                      (("Được giao", tuple(r.budget_vnd for r in rows)),
                       ("Đã cam kết", tuple(r.committed_vnd for r in rows)),
                       ("Đã giải ngân", tuple(r.disbursed_vnd for r in rows))),
                      unit="triệu đồng", money=True, horizontal=False)
-    return _bars("Tỷ lệ hồ sơ giải quyết đúng hạn qua các năm (%)", labels,
+    return grouped_bars("Tỷ lệ hồ sơ giải quyết đúng hạn qua các năm (%)", labels,
                  (("Đúng hạn (%)", tuple(r.on_time_percent or 0 for r in rows)),),
                  unit="%", decimal=True, horizontal=False)
 
@@ -390,28 +399,22 @@ def dry_run_import():
 
 @bp.post("/import/confirm")
 def confirm_import():
+    """Start the import of a checked file as a background job (one transaction in the job:
+    all rows or none); the job page shows how it ends."""
     require_roles(current_user, Role.ADMIN)
     form = ImportConfirmForm()
     if not form.validate_on_submit():
         abort(400)
-    path = _stored(form.token.data)
-    if not path.exists():
+    if not _stored(form.token.data).exists():
         flash("Tệp đã kiểm tra không còn trên máy chủ (có thể đã được nhập). Hãy tải tệp lên "
               "và kiểm tra lại.", "warning")
         return redirect(url_for("reports.import_form"))
     try:
         with atomic():
-            report = legacy_import.import_file(path.read_bytes(), actor=current_user,
-                                               file_name=form.file_name.data or None)
-    except legacy_import.ImportRejected as err:
-        return render_template("reports/import.html", form=ImportUploadForm(),
-                               report=err.report, confirm=None,
-                               imported=legacy_import.imported_count()), 422
+            job = jobs.start_job(JobKind.LEGACY_IMPORT, actor=current_user,
+                                 parameters={"token": form.token.data,
+                                             "file_name": form.file_name.data or None})
     except DomainError as err:
-        flash(f"Không nhập được tệp, không có dòng nào được lưu: {err.message}", "danger")
+        flash(f"Không bắt đầu nhập được: {err.message}", "danger")
         return redirect(url_for("reports.import_form"))
-    path.unlink(missing_ok=True)
-    flash(f"Đã nhập {len(report.created_codes)} hồ sơ mới "
-          f"({len(report.new_rows)} dòng); {len(report.existing_rows)} dòng đã có trước đây được "
-          "bỏ qua.", "success")
-    return redirect(url_for("reports.import_form"))
+    return redirect(url_for("jobs.show", job_id=job.id))

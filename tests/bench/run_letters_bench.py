@@ -14,11 +14,11 @@ from grants import letters
 
 def main(repetitions: int = 30) -> None:
     letters.register_fonts()
-    for kind in letters.BUILDERS:  # warm-up: font subsetting caches, template compilation
+    for kind in letters.SPECS:  # warm-up: font subsetting caches, template compilation
         letters.preview(kind)
     print(f"| document | median ms | p95 ms | max ms | size KiB |  (n={repetitions})")
     print("|---|---|---|---|---|")
-    for kind, title in letters.DOCUMENT_TITLES.items():
+    for kind, spec in letters.SPECS.items():
         times, size = [], 0
         for _ in range(repetitions):
             start = time.perf_counter()
@@ -27,7 +27,7 @@ def main(repetitions: int = 30) -> None:
             size = len(pdf)
         times.sort()
         p95 = times[max(0, int(len(times) * 0.95) - 1)]
-        print(f"| {title} | {statistics.median(times):.1f} | {p95:.1f} | {times[-1]:.1f} "
+        print(f"| {spec.title} | {statistics.median(times):.1f} | {p95:.1f} | {times[-1]:.1f} "
               f"| {size / 1024:.0f} |")
 
 

@@ -18,6 +18,8 @@ from urllib.parse import urlencode
 
 from sqlalchemy import create_engine, make_url, text
 
+from tests.certificate import certificate_env
+
 ROOT = Path(__file__).resolve().parents[2]
 PG_URL = os.environ.get("GRANTS_TEST_DATABASE_URL")
 
@@ -114,13 +116,16 @@ class Server:
     def base(self) -> str:
         return f"127.0.0.1:{self.port}"
 
-    def start(self, timeout: float = 30) -> "Server":
+    def start(self, timeout: float = 90) -> "Server":
         env = {**os.environ, "GRANTS_ENV": "production",
                "GRANTS_SECRET_KEY": "faults-test-secret-key-0123456789",
                "GRANTS_DATABASE_URL": self.database_url,
                "GRANTS_UPLOAD_DIR": str(self.upload_dir),
                "GRANTS_SESSION_COOKIE_SECURE": "0",  # plain http on 127.0.0.1
-               "GRANTS_RATELIMIT_ENABLED": "0"}
+               "GRANTS_RATELIMIT_ENABLED": "0",
+               # the finance officer logs in with a password only (no authenticator here)
+               "GRANTS_TWO_FACTOR_REQUIRED": "0",
+               **certificate_env()}  # production refuses to start without one
         env.pop("GRANTS_TEST_DATABASE_URL", None)
         command = [sys.executable, "-m", "gunicorn", "-w", str(self.workers),
                    "-k", "gthread", "--threads", str(self.threads), "--graceful-timeout", "1",

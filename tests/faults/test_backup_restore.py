@@ -45,25 +45,31 @@ def _reports(db) -> dict:
     """The budget dashboard's figures and the report pages' data for every year, plus the row
     count of every table and the migration revision."""
     from grants.models import ProgramYear
-    from grants.services import budget_queries, reports
+    from grants.queries import budget as budget_queries
+    from grants.queries.reports.budget_execution import budget_execution
+    from grants.queries.reports.demand import demand_summary
+    from grants.queries.reports.processing import on_time
+    from grants.queries.reports.register import register_rows
+    from grants.queries.reports.targets import target_report
+    from grants.queries.reports.year_over_year import year_over_year
 
     figures: dict = {}
     for year in db.session.scalars(select(ProgramYear).order_by(ProgramYear.year)):
         figures[year.year] = _plain({
             "program": budget_queries.program_figures(year),
-            "months": budget_queries.monthly_flows(year),
+            "months": budget_queries.monthly_figures(year),
             "items": budget_queries.by_catalogue_item(year),
             "communes": budget_queries.by_commune(year),
             "statuses": budget_queries.dossiers_by_status(year),
             "unpaid": budget_queries.unpaid_totals(year.id),
             "closing": budget_queries.closing_figures(year),
-            "budget_execution": reports.budget_execution(year),
-            "targets": reports.target_report(year),
-            "demand": reports.demand_summary(year),
-            "on_time": reports.on_time(year.id),
+            "budget_execution": budget_execution(year),
+            "targets": target_report(year),
+            "demand": demand_summary(year),
+            "on_time": on_time(year.id),
         })
-    figures["year_over_year"] = _plain(reports.year_over_year())
-    figures["register"] = _plain(list(reports.register_rows()))
+    figures["year_over_year"] = _plain(year_over_year())
+    figures["register"] = _plain(list(register_rows()))
     figures["rows"] = {t.name: db.session.scalar(select(func.count()).select_from(t))
                        for t in db.metadata.sorted_tables}
     figures["revision"] = db.session.scalar(text("SELECT version_num FROM alembic_version"))
@@ -72,11 +78,12 @@ def _reports(db) -> dict:
 
 
 def _seed(db) -> None:
-    from grants.services import demo
+    from grants.demo import base, bulk
 
-    demo.seed_base()
+    base.seed_base()
     db.session.commit()
-    demo.seed_dossiers(DOSSIERS, seed=7, commit=db.session.commit)
+    for _ in bulk.generate(DOSSIERS, seed=7):  # committed batch by batch, as seed-demo does
+        db.session.commit()
     db.session.commit()
 
 

@@ -28,10 +28,11 @@ INSTALMENTS = (30_000_000, 40_000_000)  # 70 M approved per dossier (50 M + 20 M
 def _seed(db) -> dict:
     """A year with room for every approval, one organisation per dossier (no double support),
     staff accounts, the leader's API token; dossiers reviewed (and some approved)."""
+    from grants.demo.reference import CATALOGUE
     from grants.models import CatalogueItem, Organisation, ProgramYear, SupportRule, User
     from grants.services import accounts
     from grants.services import dossiers as svc
-    from grants.services.demo import CATALOGUE, setup_year_defaults
+    from grants.services.year_defaults import setup_year_defaults
     from tests.walk import act, draft, to_reviewed
 
     items = [CatalogueItem(code=c, name=n, kind=k) for c, n, k in CATALOGUE

@@ -7,7 +7,7 @@ from fractions import Fraction
 import pytest
 from sqlalchemy import select
 
-from grants.domain.errors import Conflict, InvalidInput
+from grants.domain.errors import Conflict, Forbidden, InvalidInput
 from grants.domain.roles import Role
 from grants.services import admin
 
@@ -196,7 +196,7 @@ def test_closed_year_is_read_only(db, actor, make_year, make_item):
                                        cap_vnd=1),
     ]
     for call in calls:
-        with pytest.raises(Conflict, match="đã khoá sổ"):
+        with pytest.raises(Conflict, match="đã khóa sổ"):
             call()
     assert _actions(db) == []
 
@@ -274,7 +274,7 @@ def test_used_checklist_item_cannot_be_removed(db, actor, make_year, make_dossie
     dossier = make_dossier(year)
     db.session.add(ChecklistResult(dossier=dossier, checklist_item=used, is_present=True))
     db.session.commit()
-    with pytest.raises(Conflict, match="không thể xoá"):
+    with pytest.raises(Conflict, match="không thể xóa"):
         admin.remove_checklist_item(used, actor=actor)
     admin.remove_checklist_item(unused, actor=actor)
     db.session.commit()
@@ -352,10 +352,12 @@ def test_staff_user_created_and_token_issued_and_revoked(db, actor):
     from grants.services import accounts
 
     user = admin.create_staff_user(actor=actor, email="CanBo@So.vn", full_name="Cán bộ",
-                                   password="matkhau123", roles=["clerk", "appraiser"],
+                                   password="matkhau-dai-123", roles=["clerk", "appraiser"],
                                    title="Chuyên viên")
     assert user.email == "canbo@so.vn" and user.roles == {Role.CLERK, Role.APPRAISER}
-    token = admin.issue_api_token(user, actor=actor, label="Một cửa")
+    with pytest.raises(Forbidden):  # issue 13.1: only to its own user
+        admin.issue_api_token(user, actor=actor, label="Một cửa")
+    token = admin.issue_api_token(user, actor=user, label="Một cửa")
     assert accounts.user_for_token(token) is user
     row = admin.user_tokens(user)[0]
     admin.revoke_api_token(row, actor=actor)
@@ -368,14 +370,14 @@ def test_staff_user_created_and_token_issued_and_revoked(db, actor):
 def test_no_token_for_inactive_user(db, actor, make_user):
     user = make_user(Role.CLERK, is_active_account=False)
     with pytest.raises(Conflict):
-        admin.issue_api_token(user, actor=actor)
+        admin.issue_api_token(user, actor=user)
 
 
 def test_duplicate_email_names_the_field(db, actor, make_user):
     make_user(Role.CLERK, email="trung@so.vn")
     with pytest.raises(InvalidInput) as err:
         admin.create_staff_user(actor=actor, email="TRUNG@so.vn", full_name="X",
-                                password="matkhau123", roles=["clerk"])
+                                password="matkhau-dai-123", roles=["clerk"])
     assert err.value.field == "email"
 
 
@@ -414,7 +416,7 @@ def test_holiday_override_rules(db, actor):
 
 
 def test_holiday_override_moves_deadlines(db, actor):
-    from grants.services.clock import calendar_for
+    from grants.queries.calendar import calendar_for
 
     monday = date(2026, 3, 9)
     assert calendar_for(2026).is_working_day(monday)
@@ -466,3 +468,34 @@ def test_audit_page_filters_by_local_date_newest_first(db, actor):
     assert actions() == ["x.late", "x.early"]
     assert actions(action="x.early", actor_id=actor.id) == ["x.early"]
     assert actions(object_type="ProgramYear") == []
+
+
+def test_the_years_bases_are_kept_cleared_and_the_plan_number_written_01(db, actor, make_year):
+    year = make_year(2026)
+    assert admin.update_program_year(year, actor=actor, **_settings(
+        year, functions_decision="  Quyết định số 25/2025/QĐ-UBND  ", plan_number="5/KH-SKHCN",
+        plan_date=date(2026, 2, 10))) is True
+    assert (year.functions_decision, year.plan_number, year.plan_date) == (
+        "Quyết định số 25/2025/QĐ-UBND", "05/KH-SKHCN", date(2026, 2, 10))
+    # Callers that do not name them keep them; None clears.
+    values = {f: getattr(year, f) for f in admin.YEAR_FIELDS
+              if f not in ("functions_decision", "plan_number", "plan_date")}
+    assert admin.update_program_year(year, actor=actor, **values) is False
+    admin.update_program_year(year, actor=actor, **_settings(year, plan_date=None))
+    assert year.plan_number == "05/KH-SKHCN" and year.plan_date is None
+
+
+@pytest.mark.parametrize(("changes", "field"), [
+    ({"plan_number": "KH-SKHCN"}, "plan_number"),
+    ({"plan_number": "0/KH-SKHCN"}, "plan_number"),
+    ({"plan_date": date(2027, 1, 2)}, "plan_date"),
+])
+def test_a_bad_plan_number_or_date_is_refused_and_nothing_written(db, actor, make_year,
+                                                                  changes, field):
+    year = make_year(2026)
+    with pytest.raises(InvalidInput) as err:
+        admin.update_program_year(year, actor=actor, **_settings(year, **changes))
+    assert err.value.field == field
+    db.session.rollback()
+    assert (year.plan_number, year.plan_date) == (None, None)
+    assert _actions(db) == []

@@ -97,6 +97,41 @@ def concurrent_approvals(app, db, make_year, make_user):
     assert approved == 3  # the refused approvals rolled back their status change too
 
 
+def concurrent_decisions(app, db, make_year, make_user):
+    """The leader's approve() as the app runs it (item amounts, decision, transition, audit,
+    events) from eight threads: each transaction writes its dossier row twice before the budget
+    lock (the items' sums, then the change stamp), and the second write's foreign-key check
+    takes a share lock on the year. Locked FOR UPDATE, the year row deadlocked; the budget
+    still refuses the five that do not fit, and nothing else fails."""
+    from grants.models import Decision, Dossier, DossierItem, ProgramYear, SupportRule, User
+    from grants.services import dossiers as lifecycle
+    from grants.services import ledger
+
+    year_id, actor_id, dossier_ids = setup_reviewed_dossiers(db, make_year, make_user)
+    items = db.session.scalars(select(DossierItem.catalogue_item_id).distinct()
+                               .where(DossierItem.dossier_id.in_(dossier_ids))).all()
+    db.session.add_all(SupportRule(program_year_id=year_id, catalogue_item_id=item,
+                                   share_percent=50, cap_vnd=EACH) for item in items)
+    db.session.commit()
+
+    def decide(i):
+        with atomic():
+            dossier = db.session.get(Dossier, dossier_ids[i])
+            amounts = {item.id: item.requested_vnd for item in dossier.items}
+            return lifecycle.approve(dossier, actor=db.session.get(User, actor_id),
+                                     amounts=amounts).id
+
+    results = run_together(app, decide)
+    assert Counter(outcome(r) for r in results) == {"ok": 3, "BudgetExceeded": 5}, results
+    year = db.session.get(ProgramYear, year_id)
+    db.session.refresh(year)
+    assert year.committed_vnd == 3 * EACH
+    assert ledger.check_consistency(year) == []
+    assert db.session.scalar(select(func.count(Decision.id))) == 3
+    assert db.session.scalar(select(func.count(Dossier.id))
+                             .where(Dossier.status == "approved")) == 3
+
+
 def concurrent_payments(app, db, make_year, make_user):
     from grants.models import Dossier, LedgerEntry, ProgramYear, User
     from grants.services import ledger
@@ -163,8 +198,105 @@ def concurrent_reversals(app, db, make_year, make_user):
     assert ledger.check_consistency(year) == []
 
 
-@pytest.mark.parametrize("scenario", [concurrent_approvals, concurrent_payments,
-                                      concurrent_reversals], ids=lambda f: f.__name__)
+def concurrent_confirmations(app, db, make_year, make_user):
+    """Issue 13.2: a payment above the threshold confirmed by four people at once (second
+    finance officers and the chief accountant) is paid once: one ledger entry, the others told
+    it is already confirmed."""
+    from grants.domain.budget import ConfirmationNotAllowed
+    from grants.models import LedgerEntry, PendingPayment, ProgramYear, User
+    from grants.services import ledger
+
+    year = make_year(budget_vnd=BUDGET, payment_threshold_vnd=10_000_000)
+    recorder = make_user(Role.FINANCE)
+    confirmers = [make_user(Role.FINANCE), make_user(Role.CHIEF_ACCOUNTANT),
+                  make_user(Role.FINANCE), make_user(Role.CHIEF_ACCOUNTANT)]
+    dossier = new_dossier(db, year, amounts=(EACH,))
+    with atomic():
+        ledger.commit_approval(dossier, actor=recorder, total_vnd=EACH)
+    with atomic():
+        pending = ledger.record_payment(dossier, actor=recorder, amount_vnd=EACH,
+                                        paid_on=local_today(), voucher_no="PC-1",
+                                        method="transfer")
+    assert isinstance(pending, PendingPayment)
+    year_id, pending_id = year.id, pending.id
+    confirmer_ids = [u.id for u in confirmers]
+    db.session.commit()
+
+    def confirm(i):
+        with atomic():
+            entry = ledger.confirm_payment(db.session.get(PendingPayment, pending_id),
+                                           actor=db.session.get(User, confirmer_ids[i]))
+            return entry.id
+
+    results = run_together(app, confirm, n=4)
+    assert Counter(outcome(r) for r in results) == {"ok": 1, "ConfirmationNotAllowed": 3}, \
+        results
+    assert all(isinstance(r, int | ConfirmationNotAllowed) for r in results)
+    entries = db.session.scalars(select(LedgerEntry).where(
+        LedgerEntry.kind == "disbursement")).all()
+    assert [(e.amount_vnd, e.pending_payment_id) for e in entries] == [(EACH, pending_id)]
+    year = db.session.get(ProgramYear, year_id)
+    db.session.refresh(year)
+    assert year.disbursed_vnd == EACH
+    assert ledger.check_consistency(year) == []
+
+
+def concurrent_claim_decisions(app, db, make_year, make_user):
+    """Two clerks decide the same organisation's claim at once (one verifies, one rejects) and
+    two other clerks verify two claims on one tax code at once: each claim is decided once,
+    never both ways, and at most one organisation per tax code is verified; the others are
+    told why (409), nothing fails (a reviewer's finding: no lock, and a 500 from the unique
+    index)."""
+    from grants.domain.errors import Conflict
+    from grants.models import Organisation, OrganisationClaim, User
+    from grants.services import identity
+
+    clerks = [make_user(Role.CLERK).id for _ in range(4)]
+    claims = []
+    for n, tax_code in enumerate(("0100109106", "0100109107", "0100109107")):
+        org = Organisation(name=f"Công ty Đăng ký {n}", org_type="enterprise",
+                           tax_code=tax_code, verification="pending")
+        user = make_user(Role.APPLICANT, organisation=org)
+        db.session.add(org)
+        db.session.flush()
+        claim = OrganisationClaim(user_id=user.id, organisation_id=org.id, tax_code=tax_code,
+                                  status="pending", certificate_stored_name=f"gcn-{n}.pdf",
+                                  certificate_original_name="gcn.pdf",
+                                  certificate_content_type="application/pdf",
+                                  certificate_size=1, certificate_sha256="0" * 64)
+        db.session.add(claim)
+        db.session.flush()
+        claims.append(claim.id)
+    db.session.commit()
+    plan = [("verify", claims[0]), ("reject", claims[0]), ("verify", claims[1]),
+            ("verify", claims[2])]
+
+    def decide(i):
+        how, claim_id = plan[i]
+        with atomic():
+            claim = db.session.get(OrganisationClaim, claim_id)
+            actor = db.session.get(User, clerks[i])
+            if how == "verify":
+                return identity.verify_claim(claim, actor=actor).id
+            return identity.reject_claim(claim, actor=actor, reason="Giấy chứng nhận giả")
+
+    results = run_together(app, decide, n=4)
+    assert all(not isinstance(r, Exception) or isinstance(r, Conflict) for r in results), \
+        results
+    assert sum(isinstance(r, Conflict) for r in results[:2]) == 1, results
+    db.session.expire_all()
+    first = db.session.get(OrganisationClaim, claims[0])
+    assert first.status in ("verified", "rejected")
+    assert first.organisation.verification == first.status
+    verified = db.session.scalars(select(Organisation).where(
+        Organisation.tax_code == "0100109107", Organisation.verification == "verified")).all()
+    assert len(verified) == 1
+
+
+@pytest.mark.parametrize("scenario", [concurrent_approvals, concurrent_decisions,
+                                      concurrent_payments, concurrent_reversals,
+                                      concurrent_confirmations, concurrent_claim_decisions],
+                         ids=lambda f: f.__name__)
 @pytest.mark.postgres
 @postgres_only
 def test_concurrency_on_postgres(app, db, make_year, make_user, scenario):
@@ -172,9 +304,11 @@ def test_concurrency_on_postgres(app, db, make_year, make_user, scenario):
     scenario(app, db, make_year, make_user)
 
 
-@pytest.mark.parametrize("scenario", [concurrent_approvals, concurrent_payments],
+@pytest.mark.parametrize("scenario", [concurrent_approvals, concurrent_decisions,
+                                      concurrent_payments, concurrent_confirmations],
                          ids=lambda f: f.__name__)
 @sqlite_only
 def test_concurrency_on_sqlite(app, db, make_year, make_user, scenario):
     assert db.engine.dialect.name == "sqlite"
     scenario(app, db, make_year, make_user)
+

@@ -65,11 +65,12 @@ def pay(dossier, actor, amount, voucher=None, **kw):
 
 
 def assert_consistent(db, year):
-    from grants.services import budget_queries, ledger
+    from grants.queries import budget as budget_queries
+    from grants.services import ledger
 
     db.session.refresh(year)
     assert ledger.check_consistency(year) == []
-    summary = ledger.ledger_summary(year)
+    summary = budget_queries.ledger_summary(year)
     assert (summary.committed_vnd, summary.disbursed_vnd) == (year.committed_vnd,
                                                               year.disbursed_vnd)
     assert summary.remaining_vnd == year.budget_vnd - year.committed_vnd
@@ -358,7 +359,8 @@ def test_release_without_commitment_or_reason_is_refused(db, year, finance):
 
 def test_close_year_freezes_figures_and_blocks_every_entry(db, year, finance):
     from grants.models import AuditEvent
-    from grants.services import budget_queries, ledger
+    from grants.queries import budget as budget_queries
+    from grants.services import ledger
 
     paid = new_dossier(db, year, amounts=(20_000_000, 10_000_000))
     approve(db, paid, finance)
@@ -378,11 +380,11 @@ def test_close_year_freezes_figures_and_blocks_every_entry(db, year, finance):
     assert report["target_status"] == "short"
     assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == "year.close"))
     count = ledger_count(db)
-    with pytest.raises(Conflict, match="đã khoá sổ"):
+    with pytest.raises(Conflict, match="đã khóa sổ"):
         approve(db, waiting, finance, total=10_000_000)
-    with pytest.raises(Conflict, match="đã khoá sổ"), atomic():
-        ledger.reverse_payment(payment, actor=finance, reason="Sau khoá sổ")
-    with pytest.raises(Conflict, match="đã được khoá sổ"), atomic():
+    with pytest.raises(Conflict, match="đã khóa sổ"), atomic():
+        ledger.reverse_payment(payment, actor=finance, reason="Sau khóa sổ")
+    with pytest.raises(Conflict, match="đã được khóa sổ"), atomic():
         ledger.close_year(year, actor=finance)
     assert ledger_count(db) == count
 
@@ -438,7 +440,7 @@ def test_lock_year_refreshes_a_stale_identity_map_copy(db, year):
 
 
 def test_breakdowns_are_grouped_in_sql(db, year, finance, make_org):
-    from grants.services import budget_queries
+    from grants.queries import budget as budget_queries
 
     org_a = make_org(commune="Xã Tiên Du")
     org_b = make_org(commune="Xã Yên Phong")
@@ -454,7 +456,7 @@ def test_breakdowns_are_grouped_in_sql(db, year, finance, make_org):
                 for r in budget_queries.by_commune(year)}
     assert communes == {"Xã Tiên Du": (2, 35_000_000, 0),
                         "Xã Yên Phong": (1, 30_000_000, 12_000_000)}
-    flows = budget_queries.monthly_flows(year)
+    flows = budget_queries.monthly_figures(year)
     assert len(flows) >= 12
     assert sum(f.committed_vnd for f in flows) == 65_000_000
     assert sum(f.disbursed_vnd for f in flows) == 12_000_000
@@ -469,7 +471,7 @@ def test_breakdowns_are_grouped_in_sql(db, year, finance, make_org):
 
 def test_program_figures_by_number_and_missing_year(db, year, finance):
     from grants.domain.errors import NotFound
-    from grants.services import budget_queries
+    from grants.queries import budget as budget_queries
 
     approve(db, new_dossier(db, year, amounts=(30_000_000,)), finance)
     assert budget_queries.program_figures(year.year) == {

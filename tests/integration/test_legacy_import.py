@@ -11,8 +11,11 @@ from openpyxl import Workbook, load_workbook
 from sqlalchemy import func, select
 
 from grants.domain.roles import Role
+from grants.queries.reports.cache import clear_cache
+from grants.queries.reports.demand import demand_summary
+from grants.queries.reports.processing import processing_report
 from grants.services import legacy_import as imp
-from grants.services import reports
+from tests.walk import act
 
 M = 1_000_000
 HEADERS = [c.header for c in imp.COLUMNS]
@@ -45,10 +48,10 @@ def _xlsx(rows, headers=HEADERS, *, before=()) -> bytes:
 
 @pytest.fixture
 def setup(db, make_year, make_user):
+    from grants.demo.reference import CATALOGUE
     from grants.models import CatalogueItem
-    from grants.services.demo import CATALOGUE
 
-    reports.clear_cache()
+    clear_cache()
     db.session.add_all(CatalogueItem(code=c, name=n, kind=k) for c, n, k in CATALOGUE)
     db.session.commit()
     year = make_year(year=2024, budget_vnd=100 * M)
@@ -56,13 +59,7 @@ def setup(db, make_year, make_user):
 
 
 def _import(db, content, admin, name="du-lieu-cu.xlsx"):
-    try:
-        report = imp.import_file(content, actor=admin, file_name=name)
-        db.session.commit()
-        return report
-    except Exception:
-        db.session.rollback()
-        raise
+    return act(db, imp.import_file, content, actor=admin, file_name=name)
 
 
 def _count(db, model, *where):
@@ -138,9 +135,9 @@ def test_import_creates_dossiers_decisions_and_commitments(db, setup):
     assert actions[imp.IMPORT_ACTION] == 3 and actions[imp.RUN_ACTION] == 1
     assert actions["organisation.create"] == 3
     # The reports see them; without a due date they stay out of the on-time rate.
-    on_time = reports.processing_report(setup["year"], page=None).on_time
+    on_time = processing_report(setup["year"], page=None).on_time
     assert (on_time.finished, on_time.without_due, on_time.rate_percent) == (2, 2, None)
-    assert reports.demand_summary(setup["year"]).total.requested_vnd == 130 * M
+    assert demand_summary(setup["year"]).total.requested_vnd == 130 * M
 
 
 def test_reimporting_the_same_file_adds_nothing(db, setup):
@@ -235,6 +232,23 @@ def test_no_header_row(setup):
 def test_headers_may_sit_below_a_title(setup):
     report = imp.dry_run(_xlsx(GOOD, before=[["DANH SÁCH HỒ SƠ 2024"], []]))
     assert report.ok and [r.row for r in report.rows] == [4, 5, 6, 7]
+
+
+def test_past_dossiers_never_go_to_a_registration_still_pending(db, setup):
+    """Anyone can register on the portal with a company's tax code (a pending claim); the
+    import must not hand that company's past dossiers to it (a reviewer's finding)."""
+    from grants.models import Dossier, Organisation
+
+    impostor = Organisation(name="Công ty Mạo Danh", org_type="enterprise",
+                            tax_code="0101234567", verification="pending")
+    db.session.add(impostor)
+    db.session.commit()
+    report = _import(db, _xlsx(GOOD[:2]), setup["admin"])
+    dossier = db.session.scalar(select(Dossier).where(Dossier.code == report.created_codes[0]))
+    assert dossier.organisation_id != impostor.id
+    assert (dossier.organisation.name, dossier.organisation.verification) == (
+        "Công ty TNHH Cơ khí Cũ", "verified")
+    assert _count(db, Dossier, Dossier.organisation_id == impostor.id) == 0
 
 
 def _row(**changes):

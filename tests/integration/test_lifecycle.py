@@ -4,6 +4,7 @@ from datetime import datetime
 
 import pytest
 
+from grants.db import local_now
 from grants.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
 from grants.domain.roles import Role
 from grants.domain.workflow import ActionNotPermitted, InvalidTransition, Status
@@ -34,7 +35,7 @@ def test_approved_path_writes_history_and_commits_budget(db, world):
     assert items["5S"].proposed_vnd == 20_000_000
     decision = _act(db, svc.approve, dossier, actor=world[Role.LEADER])
     assert decision.total_vnd == 70_000_000
-    assert dossier.state == Status.APPROVED and dossier.outcome == "approved"
+    assert dossier.status == Status.APPROVED and dossier.outcome == "approved"
     assert world["year"].committed_vnd == 70_000_000
     assert _history(db, dossier) == [
         (None, "draft"), ("draft", "submitted"), ("submitted", "received"),
@@ -60,19 +61,19 @@ def test_incomplete_dossier_cannot_be_received(db, world):
     with pytest.raises(InvalidInput, match="Thiếu"):
         _act(db, svc.receive, dossier, actor=world[Role.CLERK], lines=lines)
     db.session.refresh(dossier)
-    assert dossier.state == Status.SUBMITTED
+    assert dossier.status == Status.SUBMITTED
 
 
 def test_supplement_and_resubmission_restart_the_clock(db, world):
     dossier = _draft(db, world)
     _act(db, svc.submit, dossier, actor=world[Role.CLERK])
     _act(db, svc.request_supplement, dossier, actor=world[Role.CLERK],
-         items=[{"label": "Hoá đơn chi phí tư vấn", "note": "bản sao chưa rõ"}])
-    assert dossier.state == Status.SUPPLEMENT_REQUESTED and dossier.due_at is None
-    _act(db, svc.resubmit, dossier, actor=world["applicant"], note="Đã bổ sung hoá đơn")
-    assert dossier.state == Status.SUBMITTED
+         items=[{"label": "Hóa đơn chi phí tư vấn", "note": "bản sao chưa rõ"}])
+    assert dossier.status == Status.SUPPLEMENT_REQUESTED and dossier.due_at is None
+    _act(db, svc.resubmit, dossier, actor=world["applicant"], note="Đã bổ sung hóa đơn")
+    assert dossier.status == Status.SUBMITTED
     _act(db, svc.receive, dossier, actor=world[Role.CLERK], lines=_full_checklist(dossier))
-    assert dossier.state == Status.RECEIVED and dossier.due_at is not None
+    assert dossier.status == Status.RECEIVED and dossier.due_at is not None
 
 
 def test_refusal_needs_a_reason(db, world):
@@ -81,7 +82,7 @@ def test_refusal_needs_a_reason(db, world):
     with pytest.raises(InvalidInput):
         _act(db, svc.refuse, dossier, actor=world[Role.CLERK], reason="  ")
     _act(db, svc.refuse, dossier, actor=world[Role.CLERK], reason="Không thuộc đối tượng")
-    assert dossier.state == Status.REFUSED
+    assert dossier.status == Status.REFUSED
 
 
 def test_rejection_path_records_reasons(db, world):
@@ -94,7 +95,7 @@ def test_rejection_path_records_reasons(db, world):
                     reasons=["Chứng từ không hợp lệ", "Chưa áp dụng hiệu quả"],
                     next_steps="Có thể nộp lại hồ sơ năm sau.")
     assert json.loads(decision.reasons_json) == ["Chứng từ không hợp lệ", "Chưa áp dụng hiệu quả"]
-    assert dossier.state == Status.REJECTED and world["year"].committed_vnd == 0
+    assert dossier.status == Status.REJECTED and world["year"].committed_vnd == 0
 
 
 def test_rework_returns_to_the_appraiser(db, world):
@@ -102,8 +103,8 @@ def test_rework_returns_to_the_appraiser(db, world):
     _to_reviewed(db, world, dossier)
     with pytest.raises(InvalidInput):
         _act(db, svc.return_for_rework, dossier, actor=world[Role.HEAD], note="")
-    _act(db, svc.return_for_rework, dossier, actor=world[Role.HEAD], note="Xác minh lại hoá đơn")
-    assert dossier.state == Status.ASSIGNED
+    _act(db, svc.return_for_rework, dossier, actor=world[Role.HEAD], note="Xác minh lại hóa đơn")
+    assert dossier.status == Status.ASSIGNED
     assert svc.open_appraisal(dossier).round == 2
 
 
@@ -112,7 +113,7 @@ def test_withdrawal_by_the_applicant_only(db, world):
     with pytest.raises(ActionNotPermitted):
         _act(db, svc.withdraw, dossier, actor=world[Role.CLERK])
     _act(db, svc.withdraw, dossier, actor=world["applicant"], reason="Không tiếp tục")
-    assert dossier.state == Status.WITHDRAWN
+    assert dossier.status == Status.WITHDRAWN
 
 
 def test_illegal_action_changes_nothing(db, world):
@@ -120,7 +121,7 @@ def test_illegal_action_changes_nothing(db, world):
     with pytest.raises(InvalidTransition):
         _act(db, svc.review, dossier, actor=world[Role.HEAD])
     db.session.refresh(dossier)
-    assert dossier.state == Status.DRAFT and len(_history(db, dossier)) == 1
+    assert dossier.status == Status.DRAFT and len(_history(db, dossier)) == 1
 
 
 def test_wrong_role_is_forbidden(db, world):
@@ -173,7 +174,7 @@ def test_approval_cannot_exceed_the_rule(db, world):
     with pytest.raises(InvalidInput, match="tối đa"):
         _act(db, svc.approve, dossier, actor=world[Role.LEADER], amounts={item.id: 20_000_001})
     db.session.refresh(dossier)
-    assert dossier.state == Status.REVIEWED and world["year"].committed_vnd == 0
+    assert dossier.status == Status.REVIEWED and world["year"].committed_vnd == 0
 
 
 def test_double_support_blocked_unless_overridden(db, world):
@@ -187,7 +188,7 @@ def test_double_support_blocked_unless_overridden(db, world):
     assert warnings and "đã được hỗ trợ" in warnings[0]
     _act(db, svc.assign, second, actor=world[Role.HEAD], appraiser=world[Role.APPRAISER])
     _act(db, svc.record_visit, second, actor=world[Role.APPRAISER],
-         visited_at=datetime(2026, 4, 1, 9), place="x", team="y", findings="z")
+         visited_at=local_now(), place="x", team="y", findings="z")  # received today
     _act(db, svc.appraise, second, actor=world[Role.APPRAISER], documents_ok=True,
          documents_note=None, eligible_costs={i.id: i.consulting_cost_vnd for i in second.items},
          recommendation="support", reasons=[], conclusion=None)
@@ -197,7 +198,7 @@ def test_double_support_blocked_unless_overridden(db, world):
     item = second.items[0]
     _act(db, svc.approve, second, actor=world[Role.LEADER],
          overrides={item.id: "Chứng nhận lại phiên bản 2015 → 2026, lãnh đạo đồng ý"})
-    assert second.state == Status.APPROVED
+    assert second.status == Status.APPROVED
     assert item.double_support_override.startswith("Chứng nhận lại")
 
 

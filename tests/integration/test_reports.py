@@ -8,12 +8,21 @@ from datetime import datetime, timedelta
 import pytest
 from openpyxl import load_workbook
 
-from grants.db import local_today, utcnow
+from grants.db import local_now, local_today, utcnow
 from grants.domain.errors import NotFound
 from grants.domain.roles import Role
+from grants.queries.reports.budget_execution import budget_execution
+from grants.queries.reports.cache import clear_cache
+from grants.queries.reports.demand import demand_summary
+from grants.queries.reports.processing import processing_report, step_times
+from grants.queries.reports.register import register_rows
+from grants.queries.reports.targets import target_report
+from grants.queries.reports.year_over_year import year_over_year
+from grants.queries.years import NO_REPORT, require_year
 from grants.services import dossiers as svc
-from grants.services import reports
 from grants.services.dossiers import ChecklistLine, ItemInput
+from tests.export_jobs import export_via_job
+from tests.walk import act as _act
 
 YEAR = local_today().year  # commitments are dated today, so the data set lives in this year
 PAST = YEAR - 1
@@ -35,22 +44,12 @@ M = 1_000_000
 # org1 enterprise in Phường Kinh Bắc, org2 cooperative and org3 enterprise in Xã Tiên Du.
 
 
-def _act(db, fn, *args, **kw):
-    try:
-        result = fn(*args, **kw)
-        db.session.commit()
-        return result
-    except Exception:
-        db.session.rollback()
-        raise
-
-
 @pytest.fixture
 def world(db, make_year, make_user, make_org):
+    from grants.demo.reference import CATALOGUE
     from grants.models import CatalogueItem, SupportRule
-    from grants.services.demo import CATALOGUE
 
-    reports.clear_cache()
+    clear_cache()
     items = [CatalogueItem(code=c, name=n, kind=k) for c, n, k in CATALOGUE]
     db.session.add_all(items)
     db.session.commit()
@@ -84,7 +83,8 @@ def world(db, make_year, make_user, make_org):
     def to_reviewed(d, received_at=None):
         receive(d, received_at)
         _act(db, svc.assign, d, actor=head, appraiser=appraiser)
-        _act(db, svc.record_visit, d, actor=appraiser, visited_at=datetime(YEAR, 1, 5, 9),
+        # A visit happens once the dossier is received, and not in the future.
+        _act(db, svc.record_visit, d, actor=appraiser, visited_at=local_now(),
              place="Trụ sở tổ chức", team="Cán bộ thẩm định", findings="Đã áp dụng.")
         _act(db, svc.appraise, d, actor=appraiser, documents_ok=True, documents_note=None,
              eligible_costs={i.id: i.consulting_cost_vnd for i in d.items},
@@ -118,14 +118,14 @@ def world(db, make_year, make_user, make_org):
 
 
 def _year(number=YEAR):
-    return reports.report_year(number)
+    return require_year(number, why=NO_REPORT)
 
 
 # --- Services: the hand-computed figures ---------------------------------------------------------
 
 
 def test_budget_execution(world):
-    r = reports.budget_execution(_year())
+    r = budget_execution(_year())
     assert (r.budget_vnd, r.committed_vnd, r.disbursed_vnd, r.remaining_vnd) == (
         800 * M, 110 * M, 30 * M, 690 * M)
     assert r.unpaid_committed_vnd == 80 * M
@@ -140,9 +140,9 @@ def test_budget_execution(world):
 
 
 def test_target_progress(world):
-    from grants.services.budget_queries import items_approved
+    from grants.queries.budget import items_approved
 
-    r = reports.target_report(_year())
+    r = target_report(_year())
     assert (r.progress.approved_items, r.progress.min_items, r.progress.max_items) == (3, 16, 50)
     assert r.progress.label == "Chưa đạt" and r.progress.shortfall == 13
     kinds = {k.key: (k.approved_items, k.approved_vnd, k.pending_items) for k in r.kinds}
@@ -161,7 +161,7 @@ def _demand(row):
 
 
 def test_demand_summary(world):
-    r = reports.demand_summary(_year())
+    r = demand_summary(_year())
     # D1–D5: drafts (D6) and withdrawn dossiers (D7) are not demand.
     assert _demand(r.total) == (5, 7, 450, 210, 110, 2, 40)
     assert [(row.key, *_demand(row)) for row in r.by_item] == [
@@ -185,7 +185,7 @@ def test_demand_summary(world):
 
 
 def test_processing(world):
-    r = reports.processing_report(_year())
+    r = processing_report(_year())
     t = r.on_time
     assert (t.finished, t.on_time, t.late, t.without_due) == (3, 2, 1, 0)
     assert t.rate_percent == 66.7
@@ -211,7 +211,7 @@ def test_processing(world):
 
 
 def test_year_over_year(world):
-    rows = {r.year: r for r in reports.year_over_year()}
+    rows = {r.year: r for r in year_over_year()}
     assert list(rows) == [PAST, YEAR]
     past, this = rows[PAST], rows[YEAR]
     assert (past.budget_vnd, past.committed_vnd, past.disbursed_vnd, past.dossiers,
@@ -223,7 +223,7 @@ def test_year_over_year(world):
 
 
 def test_register_rows(world):
-    rows = list(reports.register_rows(_year()))
+    rows = list(register_rows(_year()))
     # Every filed dossier of the year (D1–D5 and the withdrawn D7), no draft, ordered by code.
     assert [r["code"] for r in rows] == sorted(d.code for d in world["dossiers"][:6])
     assert sum(r["requested_vnd"] for r in rows) == 215 * M
@@ -232,26 +232,26 @@ def test_register_rows(world):
     d1 = next(r for r in rows if r["code"] == world["dossiers"][0].code)
     assert sorted(d1["items"].split(", ")) == ["5S", "ISO9001"]
     assert d1["status"] == "Được phê duyệt hỗ trợ" and d1["org_type"] == "Doanh nghiệp"
-    assert len(list(reports.register_rows())) == 7  # all years: D8 too
+    assert len(list(register_rows())) == 7  # all years: D8 too
 
 
 def test_missing_year_is_not_found(world):
     with pytest.raises(NotFound, match="Không có năm chương trình 2099"):
-        reports.report_year(2099)
+        require_year(2099, why=NO_REPORT)
 
 
 def test_figures_follow_a_change(db, world):
     """The memo is keyed on the data: a new payment shows at once."""
     from grants.services import ledger
 
-    assert reports.budget_execution(_year()).disbursed_vnd == 30 * M
-    before = reports.target_report(_year())
+    assert budget_execution(_year()).disbursed_vnd == 30 * M
+    before = target_report(_year())
     d2 = world["dossiers"][1]
     _act(db, ledger.record_payment, d2, actor=world[Role.FINANCE], amount_vnd=10 * M,
          paid_on=local_today(), voucher_no="PC-02", method="cash")
-    assert reports.budget_execution(_year()).disbursed_vnd == 40 * M
-    assert reports.year_over_year()[-1].disbursed_vnd == 40 * M
-    assert reports.target_report(_year()) == before
+    assert budget_execution(_year()).disbursed_vnd == 40 * M
+    assert year_over_year()[-1].disbursed_vnd == 40 * M
+    assert target_report(_year()) == before
 
 
 # --- Step times: the office-time clock on the audit trail ----------------------------------------
@@ -261,7 +261,7 @@ def test_step_times_count_office_hours_and_skip_weekends(db, make_year, make_org
     """Hand-made audit trail of one dossier (UTC times; Vietnam = UTC+7), in 2019."""
     from grants.models import AuditEvent, Dossier
 
-    reports.clear_cache()
+    clear_cache()
     year = make_year(year=2019)
     org = make_org()
     clerk, head, leader = make_user(Role.CLERK), make_user(Role.HEAD), make_user(Role.LEADER)
@@ -288,7 +288,7 @@ def test_step_times_count_office_hours_and_skip_weekends(db, make_year, make_org
                                   object_id=dossier.id, dossier_id=dossier.id,
                                   from_status=before, to_status=after))
     db.session.commit()
-    steps, officers = reports.step_times(year)
+    steps, officers = step_times(year)
     got = {s.key: (s.count, s.average_days, s.over_allotment) for s in steps}
     expected = {"reception": (1, 0.375, 0), "assignment": (1, 0.625, 1),
                 "appraisal": (1, 4.0, 0), "review": (1, 0.875, 0), "decision": (1, 4.0, 1),
@@ -346,15 +346,14 @@ def test_budget_page_excel_and_api(leader_client, world, db):
     assert [month, "110.000.000 đ", "30.000.000 đ", "110.000.000 đ", "30.000.000 đ"] in \
         _cells(html, "months")
 
-    ws = _sheet(leader_client.get(f"/reports/{YEAR}/budget.xlsx"), "Tổng hợp")
+    ws = _sheet(export_via_job(leader_client, "budget_report", YEAR), "Tổng hợp")
     assert f"NĂM {YEAR}" in ws["A1"].value and "Xuất lúc" in ws["A2"].value
     assert [c.value for c in ws[3]] == ["Chỉ tiêu", "Số tiền (đồng)", "Tỷ lệ so với kinh phí"]
     assert [ws.cell(r, 2).value for r in range(4, 9)] == [800 * M, 110 * M, 30 * M, 690 * M,
                                                           80 * M]
     assert ws["B5"].number_format == "#,##0"
     assert ws["C5"].value == pytest.approx(0.1375)
-    months = load_workbook(io.BytesIO(leader_client.get(
-        f"/reports/{YEAR}/budget.xlsx").data))["Theo tháng"]
+    months = _sheet(export_via_job(leader_client, "budget_report", YEAR), "Theo tháng")
     rows = {months.cell(r, 1).value: (months.cell(r, 2).value, months.cell(r, 3).value)
             for r in range(4, months.max_row + 1)}
     assert rows[month] == (110 * M, 30 * M) and rows["Cả năm"] == (110 * M, 30 * M)
@@ -381,7 +380,7 @@ def test_target_page_and_excel(leader_client):
     assert ["Công cụ", "1", "20.000.000 đ", "1"] in kinds
     assert ["Tổng cộng", "3", "110.000.000 đ", "2"] in kinds
 
-    ws = _sheet(leader_client.get(f"/reports/{YEAR}/targets.xlsx"), "Theo loại")
+    ws = _sheet(export_via_job(leader_client, "target_report", YEAR), "Theo loại")
     data = {ws.cell(r, 1).value: [ws.cell(r, c).value for c in (2, 3, 4)]
             for r in range(4, ws.max_row + 1)}
     assert data == {"Tiêu chuẩn": [1, 50 * M, 0], "Công cụ": [1, 20 * M, 1],
@@ -400,7 +399,7 @@ def test_demand_page_and_excel(leader_client):
     assert ["Xã Tiên Du", "3", "4", "230.000.000 đ", "110.000.000 đ", "40.000.000 đ", "1",
             "10.000.000 đ"] in communes
 
-    book = load_workbook(io.BytesIO(leader_client.get(f"/reports/{YEAR}/demand.xlsx").data))
+    book = load_workbook(io.BytesIO(export_via_job(leader_client, "demand_report", YEAR).data))
     assert book.sheetnames == ["Theo danh mục", "Theo xã, phường", "Theo loại hình"]
     ws = book["Theo danh mục"]
     assert ws["A1"].value == f"TỔNG HỢP NHU CẦU HỖ TRỢ NĂM {YEAR}"
@@ -424,7 +423,7 @@ def test_processing_page_and_excel(leader_client, world):
     d4 = world["dossiers"][3]
     assert d4.code in html.decode()
 
-    book = load_workbook(io.BytesIO(leader_client.get(f"/reports/{YEAR}/processing.xlsx").data))
+    book = load_workbook(io.BytesIO(export_via_job(leader_client, "processing_report", YEAR).data))
     ws = book["Đúng hạn"]
     assert [ws.cell(r, 2).value for r in range(4, 10)] == [3, 2, 1, 0, 1, 1]
     assert ws["C5"].value == pytest.approx(2 / 3)
@@ -445,32 +444,36 @@ def test_year_over_year_page_and_excel(leader_client):
     assert [str(PAST), "500.000.000 đ", "25.000.000 đ", "0 đ", "1", "1", "1", "100 %"] in rows
     assert [str(YEAR), "800.000.000 đ", "110.000.000 đ", "30.000.000 đ", "5", "3", "3",
             "66,7 %"] in rows
-    ws = _sheet(leader_client.get("/reports/years.xlsx"), "Qua các năm")
+    ws = _sheet(export_via_job(leader_client, "years_report"), "Qua các năm")
     assert [ws.cell(5, c).value for c in range(1, 10)][:8] == [
         str(YEAR), 800 * M, 110 * M, pytest.approx(0.1375), 30 * M, 5, 3, 3]
 
 
 def test_register_excel(leader_client, world):
-    ws = _sheet(leader_client.get(f"/reports/register.xlsx?year={YEAR}"), "Sổ hồ sơ")
+    ws = _sheet(export_via_job(leader_client, "register", YEAR), "Sổ hồ sơ")
     headers = [c.value for c in ws[3]]
     assert headers[:3] == ["Mã hồ sơ", "Tổ chức", "Mã số thuế"]
     codes = [ws.cell(r, 1).value for r in range(4, ws.max_row)]
     assert codes == sorted(d.code for d in world["dossiers"][:6])
     total = ws.max_row
     assert ws.cell(total, 1).value == "Tổng cộng"
-    assert [ws.cell(total, c).value for c in (14, 15, 16)] == [215 * M, 110 * M, 30 * M]
+    # The totals are SUM formulas over the data rows (Excel computes them on opening).
+    assert [ws.cell(total, c).value for c in (14, 15, 16)] == [
+        f"=SUM({letter}4:{letter}{total - 1})" for letter in "NOP"]
+    assert [sum(ws.cell(r, c).value or 0 for r in range(4, total)) for c in (14, 15, 16)] == [
+        215 * M, 110 * M, 30 * M]
     first = 4 + codes.index(world["dossiers"][0].code)
     assert ws.cell(first, 6).value == str(YEAR)
     assert ws.cell(first, 10).is_date  # received
     assert ws.cell(first, 14).number_format == "#,##0"
-    everything = _sheet(leader_client.get("/reports/register.xlsx"), "Sổ hồ sơ")
+    everything = _sheet(export_via_job(leader_client, "register"), "Sổ hồ sơ")
     assert everything.max_row == 3 + 7 + 1
 
 
 def test_missing_year_pages_are_404_with_a_message(leader_client):
-    for url in ("/reports/2099/budget", "/reports/2099/targets.xlsx", "/reports/2099/demand",
+    for url in ("/reports/2099/budget", "/reports/2099/demand",
                 "/reports/2099/processing", "/reports/2099/charts/months.svg",
-                "/reports/register.xlsx?year=2099", "/reports/?year=2099"):
+                "/reports/?year=2099"):
         response = leader_client.get(url)
         assert response.status_code == 404, url
         assert "Không có năm chương trình 2099" in response.data.decode(), url

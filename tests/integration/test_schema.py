@@ -119,3 +119,23 @@ def test_audit_trail_is_append_only_in_the_database(db):
     with pytest.raises(DBAPIError):
         db.session.commit()
     db.session.rollback()
+
+
+def test_dossier_status_is_the_status_enum_however_it_was_set(db, make_year, make_org):
+    from sqlalchemy import select
+
+    from grants.domain.workflow_states import Status
+    from grants.models import Dossier
+
+    dossier = Dossier(code="HS-9", organisation=make_org(), program_year=make_year())
+    db.session.add(dossier)
+    db.session.flush()
+    assert dossier.status is Status.DRAFT  # the default
+    dossier.status = "submitted"
+    assert dossier.status is Status.SUBMITTED  # assigned as its value
+    db.session.commit()
+    db.session.expire_all()
+    assert db.session.get(Dossier, dossier.id).status is Status.SUBMITTED  # loaded
+    assert db.session.scalar(select(Dossier.status)) is Status.SUBMITTED
+    assert db.session.scalar(select(Dossier.id).where(Dossier.status == "submitted")) \
+        == db.session.scalar(select(Dossier.id).where(Dossier.status == Status.SUBMITTED))

@@ -64,11 +64,12 @@ def test_steps_are_chained_within_a_flush_and_across_flushes(db, make_year, make
 
 
 def test_services_store_the_step_with_the_change(db):
+    from grants.demo import base
+    from grants.demo.bulk import bulk_dossiers
     from grants.models import AuditEvent, Dossier, User
-    from grants.services import demo, dossiers
-    from grants.services.demo_bulk import bulk_dossiers
+    from grants.services import dossiers
 
-    assert demo.seed_base()
+    assert base.seed_base()
     bulk_dossiers(120, seed=11)
     db.session.commit()
     leader = db.session.scalar(select(User).where(User.email == "lanhdao@demo.vn"))

@@ -16,6 +16,7 @@ from grants.domain.workflow import Status
 from grants.services import dossiers as svc
 from grants.services import uploads
 from grants.services.dossiers import ItemInput
+from tests.walk import act
 
 MB = 1024 * 1024
 
@@ -94,16 +95,10 @@ def store(db, upload_dir, dossier, actor, data, name="tep.pdf", line="first",
           max_bytes=MB, max_dossier_bytes=5 * MB, stream=None):
     if line == "first":
         line = dossier.program_year.checklist[0].id
-    try:
-        attachment = uploads.store_attachment(
-            dossier, actor=actor, stream=stream or io.BytesIO(data), original_name=name,
-            checklist_item_id=line, upload_dir=upload_dir, max_bytes=max_bytes,
-            max_dossier_bytes=max_dossier_bytes)
-        db.session.commit()
-        return attachment
-    except Exception:
-        db.session.rollback()
-        raise
+    return act(db, uploads.store_attachment,
+               dossier, actor=actor, stream=stream or io.BytesIO(data), original_name=name,
+               checklist_item_id=line, upload_dir=upload_dir, max_bytes=max_bytes,
+               max_dossier_bytes=max_dossier_bytes)
 
 
 def files_in(upload_dir: Path) -> list[str]:
@@ -185,11 +180,12 @@ def test_dossier_total_is_limited(db, world, upload_dir):
               max_dossier_bytes=8000)
     assert "chỉ còn" in caught.value.message
     assert len(files_in(upload_dir)) == 2
-    # A removed file no longer counts.
+    # A removed file is deleted from disk (issue 13 point 8), so it no longer counts.
     uploads.remove_attachment(first, actor=world["applicant"])
     db.session.commit()
+    assert len(files_in(upload_dir)) == 1
     store(db, upload_dir, world["dossier"], world["applicant"], data, max_dossier_bytes=8000)
-    assert len(files_in(upload_dir)) == 3
+    assert len(files_in(upload_dir)) == 2
 
 
 def test_path_traversal_name_is_stored_under_generated_name(db, world, upload_dir):
@@ -235,14 +231,14 @@ def test_who_may_change_files_and_when(db, world, upload_dir):
         store(db, upload_dir, dossier, world["appraiser"], PDF)
     for line in dossier.program_year.checklist:
         store(db, upload_dir, dossier, world["applicant"], PDF, line=line.id)
-    svc.submit(dossier, actor=world["applicant"])
+    svc.submit(dossier, actor=world["applicant"], declaration=True)
     db.session.commit()
-    assert dossier.state == Status.SUBMITTED
+    assert dossier.status == Status.SUBMITTED
     with pytest.raises(Conflict, match="Đã nộp"):
         store(db, upload_dir, dossier, world["applicant"], PDF)
     # The desk adds what the organisation brings to the counter before reception.
     store(db, upload_dir, dossier, world["clerk"], jpeg_bytes(), "ban-goc.jpg", line=None)
-    svc.request_supplement(dossier, actor=world["clerk"], items=[{"label": "Hoá đơn"}])
+    svc.request_supplement(dossier, actor=world["clerk"], items=[{"label": "Hóa đơn"}])
     db.session.commit()
     store(db, upload_dir, dossier, world["applicant"], PDF, "hoa-don-bo-sung.pdf")
     assert len(files_in(upload_dir)) == len(dossier.program_year.checklist) + 2

@@ -10,7 +10,7 @@ from sqlalchemy import event
 from grants.domain.deadlines import DeadlineStatus
 from grants.domain.roles import Role
 from grants.domain.workflow import Status
-from grants.services import worklists
+from grants.queries import catalogue, identity, worklists, years
 
 NOW = datetime(2026, 3, 10, 3, 0)  # 10:00 Tuesday, Vietnam time
 _codes = itertools.count(1)
@@ -185,11 +185,11 @@ def test_appraiser_with_nothing_assigned_counts_zero(make_user):
 
 def test_read_helpers(db, make_dossier, setup):
     make_dossier()
-    assert worklists.communes() == ["Phường Kinh Bắc", "Xã Tiên Du"]
-    assert [y.year for y in worklists.open_years()] == [2026]
-    assert worklists.organisation_by_tax_code("2300000002").name.startswith("Hợp tác xã")
-    assert worklists.organisation_by_tax_code("0000000000") is None
-    assert [c.code for c in worklists.catalogue_items()] == ["HACCP", "ISO9001"]
+    assert catalogue.communes() == ["Phường Kinh Bắc", "Xã Tiên Du"]
+    assert [y.year for y in years.open_years()] == [2026]
+    assert identity.verified_organisation("2300000002").name.startswith("Hợp tác xã")
+    assert identity.verified_organisation("0000000000") is None
+    assert [c.code for c in catalogue.catalogue_items()] == ["HACCP", "ISO9001"]
 
 
 def test_register_order_newest_first(make_dossier):
@@ -198,3 +198,19 @@ def test_register_order_newest_first(make_dossier):
     third = make_dossier("approved")
     assert codes(worklists.queue(None, order="newest", now=NOW)) == [third.code, second.code,
                                                                      first.code]
+
+
+@pytest.mark.parametrize("typed", ["thuc pham sach", "THUC PHAM SACH", "Thực phẩm sạch",
+                                   "THỰC PHẨM SẠCH", "thực pham sach", "  thuc   pham sach "])
+def test_search_by_name_with_or_without_diacritics_in_any_case(make_dossier, typed):
+    a = make_dossier(org=0)
+    make_dossier(org=1)
+    assert codes(worklists.queue((Status.RECEIVED,), search=typed, now=NOW)) == [a.code]
+
+
+def test_search_name_follows_a_renamed_organisation(db, make_dossier):
+    a = make_dossier(org=0)
+    a.organisation.name = "Công ty Cổ phần Đồng Đức"
+    db.session.commit()
+    assert codes(worklists.queue((Status.RECEIVED,), search="dong duc", now=NOW)) == [a.code]
+    assert codes(worklists.queue((Status.RECEIVED,), search="thuc pham", now=NOW)) == []

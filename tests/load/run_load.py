@@ -33,10 +33,11 @@ if str(ROOT) not in sys.path:
 
 from sqlalchemy import create_engine, make_url, text  # noqa: E402
 
+from tests.certificate import certificate_env  # noqa: E402
 from tests.faults.server import Http, free_port  # noqa: E402
 
 DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/grants_load"
-DEMO_PASSWORD = "demo12345"  # grants.services.demo.DEMO_PASSWORD (documented demo accounts)
+DEMO_PASSWORD = "demo12345"  # grants.demo.accounts.DEMO_PASSWORD (documented demo accounts)
 TARGET_RATIO = 0.15
 TARGET_P95_MS = 500
 
@@ -142,7 +143,9 @@ def app_env(url: str) -> dict:
     return {**os.environ, "GRANTS_ENV": "production", "GRANTS_DATABASE_URL": url,
             "GRANTS_SECRET_KEY": os.environ.get("GRANTS_SECRET_KEY", secrets.token_hex(32)),
             "GRANTS_SESSION_COOKIE_SECURE": "0",  # plain http on 127.0.0.1
-            "GRANTS_UPLOAD_DIR": str(Path(tempfile.gettempdir()) / "grants-load-uploads")}
+            "GRANTS_TWO_FACTOR_REQUIRED": "0",  # demo logins with the password only
+            "GRANTS_UPLOAD_DIR": str(Path(tempfile.gettempdir()) / "grants-load-uploads"),
+            **certificate_env()}  # production refuses to start without one
 
 
 def gunicorn(target: str, port: int, args, env: dict, log_path: Path) -> subprocess.Popen:

@@ -42,7 +42,7 @@ def build(db, world, make_user, texts=plain) -> Scene:
     """Seed the scene through the services (as the app's own views would)."""
     from flask import current_app
 
-    from grants.models import ApiToken, AuditEvent, Document, LedgerEntry
+    from grants.models import ApiToken, AuditEvent, Document, LedgerEntry, SiteVisit
     from grants.services import accounts, documents, ledger, organisations, uploads
     from grants.services import admin as admin_service
     from grants.services import dossiers as svc
@@ -164,11 +164,22 @@ def build(db, world, make_user, texts=plain) -> Scene:
     d["withdrawn"] = withdrawn.id
     d["received"] = received(new()).id
     d["assigned"] = assigned(new()).id
+    scene.ids["site_visit"] = db.session.scalars(
+        db.select(SiteVisit.id).where(SiteVisit.dossier_id == d["assigned"])).first()
     d["appraised"] = appraised(new()).id
     reworked = appraised(new())
     act(db, svc.return_for_rework, reworked, actor=head, note=t("rework_note"))
     d["reworked"] = reworked.id
     d["reviewed"] = reviewed(new()).id
+    # The Chairman's path (issue 14.3): a dossier at the People's Committee, proposed while the
+    # year's authority was the Chairman.
+    at_committee = reviewed(new())
+    year.authority = "chairman"
+    db.session.commit()
+    act(db, svc.submit_to_committee, at_committee, actor=leader, note=t("committee_note"))
+    year.authority = "director"
+    db.session.commit()
+    d["submitted_to_committee"] = at_committee.id
 
     paid = approved(new())
     entry = act(db, ledger.record_payment, paid, actor=finance, amount_vnd=10_000_000,
@@ -178,7 +189,24 @@ def build(db, world, make_user, texts=plain) -> Scene:
     wrong = act(db, ledger.record_payment, paid, actor=finance, amount_vnd=1_000_000,
                 paid_on=datetime(2026, 3, 21).date(), voucher_no="PC-02", method="cash")
     act(db, ledger.reverse_payment, wrong, actor=finance, reason=t("reversal_reason"))
+    # A payment above the year's threshold waits for a second person (issue 13.2).
+    threshold, paid.program_year.payment_threshold_vnd = paid.program_year.payment_threshold_vnd, 0
+    db.session.commit()
+    pending = act(db, ledger.record_payment, paid, actor=finance, amount_vnd=1_000_000,
+                  paid_on=datetime(2026, 3, 22).date(), voucher_no="PC-03", method="cash")
+    scene.ids["pending"] = pending.id
+    paid.program_year.payment_threshold_vnd = threshold
+    db.session.commit()
     d["approved"] = paid.id
+
+    # Support found undue (issue 14.4): paid, then a recovery decision, nothing repaid yet
+    # (before the issued and returned dossiers: the audit list's first page keeps its events).
+    recovered = approved(new())
+    act(db, ledger.record_payment, recovered, actor=finance, amount_vnd=5_000_000,
+        paid_on=datetime(2026, 3, 20).date(), voucher_no="PC-04", method="transfer")
+    act(db, ledger.record_recovery, recovered, actor=leader, amount_vnd=2_000_000,
+        reason=t("recovery_reason"))
+    d["recovered"] = recovered.id
 
     issued = approved(new())
     act(db, documents.issue_outcome, issued, actor=records)
@@ -216,7 +244,19 @@ def build(db, world, make_user, texts=plain) -> Scene:
     override = act(db, admin_service.add_holiday_override, datetime(2026, 12, 24).date(),
                    actor=admin, kind="day_off", note=t("holiday_note"))
     scene.ids["holiday_override"] = override.id
-    act(db, accounts.issue_api_token, clerk, actor=admin, label=t("token_label", 100))
+    # A self-registration waiting for the desk, with its certificate (issue 13 point 7).
+    from grants.services import identity
+
+    claimant = act(db, accounts.register_applicant, email="claim@scene.vn",
+                   password="matkhau-dai-123", full_name=t("claimant_name"), phone=None,
+                   tax_code="0100109106", org_name=t("claim_org_name", 300),
+                   org_type="enterprise", address=t("claim_address"), commune=None,
+                   consent=True, notice_version="test")
+    claim = act(db, identity.upload_certificate, claimant, stream=io.BytesIO(PDF),
+                original_name="giay-chung-nhan-dkdn.pdf",
+                upload_dir=current_app.config["UPLOAD_DIR"], max_bytes=1024 * 1024)
+    scene.ids["claim"] = claim.id
+    act(db, accounts.issue_api_token, clerk, actor=clerk, label=t("token_label", 100))
     scene.ids["token"] = db.session.scalars(db.select(ApiToken.id)).first()
     scene.ids["audit_event"] = db.session.scalars(
         db.select(AuditEvent.id).where(AuditEvent.note.is_not(None))
@@ -224,7 +264,35 @@ def build(db, world, make_user, texts=plain) -> Scene:
     scene.ids["document"] = db.session.scalars(
         db.select(Document.id).where(Document.dossier_id == issued.id)
         .order_by(Document.id.desc())).first()
+    scene.ids["verification_code"] = db.session.scalar(
+        db.select(Document.verification_code).where(Document.id == scene.ids["document"]))
     scene.ids["entry_count"] = db.session.scalar(db.select(db.func.count(LedgerEntry.id)))
+
+    # A webhook (registered while private addresses were allowed: a port where nothing
+    # listens; with the setting off again, no delivery leaves the machine) and one delivery.
+    from grants.domain.enums import DeliveryState
+    from grants.models import DomainEvent, WebhookDelivery
+    from grants.services import webhooks
+
+    current_app.config["WEBHOOK_ALLOW_PRIVATE"] = True
+    hook, _secret = act(db, webhooks.register_webhook, actor=admin,
+                        url="http://127.0.0.1:9/hook", label=t("webhook_label", 100))
+    current_app.config["WEBHOOK_ALLOW_PRIVATE"] = False
+    scene.ids["webhook"] = hook.id
+    delivery = WebhookDelivery(
+        webhook_id=hook.id, state=DeliveryState.FAILED, attempts=9,
+        event_id=db.session.scalars(db.select(DomainEvent.id).order_by(DomainEvent.id.desc()))
+        .first(), last_status_code=500, last_error=t("delivery_error"))
+    db.session.add(delivery)
+    db.session.commit()
+    scene.ids["delivery"] = delivery.id
+    # One finished export job per role that may start one: a job is seen by its owner only,
+    # so each role's pages are walked with its own job (url_values(..., who=)).
+    from grants.services import jobs
+
+    for role in (Role.LEADER, Role.HEAD, Role.FINANCE, Role.ADMIN):
+        job = act(db, jobs.start_job, "years_report", actor=scene.users[role])
+        scene.ids[f"job:{role.value}"] = job.id
     assert Status(db.session.get(type(issued), d["issued"]).status) == Status.ISSUED
     return scene
 
@@ -235,14 +303,22 @@ def build(db, world, make_user, texts=plain) -> Scene:
 DOSSIER_FOR = {
     "intake.check": "submitted", "intake.request_supplement": "submitted",
     "intake.refuse": "submitted", "intake.resubmit": "supplement_requested",
-    "intake.return_result": "issued",
+    "intake.return_result": "issued", "intake.rate_service": "returned",
     "review.assign": "received", "review.review": "appraised", "review.submit": "appraised",
     "review.rework": "appraised",
     "appraisal.visit": "assigned", "appraisal.appraise": "assigned",
+    "appraisal.correct_visit": "assigned", "appraisal.void_visit": "assigned",
+    "processing.request_papers": "assigned", "processing.apologise": "assigned",
     "decisions.decide": "reviewed", "decisions.approve": "reviewed",
     "decisions.reject": "reviewed", "decisions.rework": "reviewed",
+    "decisions.submit_to_committee": "reviewed",
+    "decisions.committee": "submitted_to_committee",
+    "decisions.record_committee_approval": "submitted_to_committee",
+    "decisions.record_committee_rejection": "submitted_to_committee",
     "records.issue": "approved", "records.show": "approved", "records.preview": "approved",
     "finance.dossier_payments": "approved", "finance.record_payment": "approved",
+    "finance.record_repayment": "recovered",
+    "decisions.recovery": "approved", "decisions.recover": "approved",
     "applicant.edit_dossier": "draft", "applicant.submit": "draft",
     "applicant.withdraw": "draft_2", "applicant.upload": "draft",
     "applicant.remove_attachment": "draft",
@@ -260,7 +336,7 @@ def any_choice(rule: Rule, name: str) -> str:
     return regex.strip("(?:)").split("|")[0].replace("\\", "")
 
 
-def url_values(rule: Rule, scene: Scene, dossier_label: str | None = None) -> dict:
+def url_values(rule: Rule, scene: Scene, dossier_label: str | None = None, who=None) -> dict:
     """Real values for every variable of ``rule``; KeyError names a variable the matrix does not
     know yet (add it here)."""
     endpoint = rule.endpoint
@@ -277,8 +353,14 @@ def url_values(rule: Rule, scene: Scene, dossier_label: str | None = None) -> di
                                      else "attachment"]
         elif name == "document_id":
             values[name] = scene.ids["document"]
+        elif name == "visit_id":
+            values[name] = scene.ids["site_visit"]
+        elif name == "organisation_id":
+            values[name] = scene.users[Role.APPLICANT].organisation_id
         elif name == "entry_id":
             values[name] = scene.ids["entry"]
+        elif name == "pending_id":
+            values[name] = scene.ids["pending"]
         elif name == "event_id":
             values[name] = scene.ids["audit_event"]
         elif name == "item_id":
@@ -290,10 +372,30 @@ def url_values(rule: Rule, scene: Scene, dossier_label: str | None = None) -> di
             values[name] = scene.ids["reason"]
         elif name == "rule_id":
             values[name] = scene.ids["rule"]
+        elif name == "webhook_id":
+            values[name] = scene.ids["webhook"]
+        elif name == "delivery_id":
+            values[name] = scene.ids["delivery"]
+        elif name == "claim_id":
+            values[name] = scene.ids["claim"]
+        elif name == "code" and endpoint.startswith("authenticity."):
+            values[name] = scene.ids["verification_code"]
+        elif name == "token":
+            values[name] = "jeton-invalide"
+        elif name in ("notification_id", "email_id"):  # any id: refused or 404 if not one's own
+            values[name] = 1
         elif name == "token_id":
             values[name] = scene.ids["token"]
+        elif name == "job_id":  # the job of ``who`` when it has one (only the owner sees it)
+            values[name] = scene.ids.get(f"job:{getattr(who, 'value', who)}",
+                                         scene.ids[f"job:{Role.LEADER.value}"])
+        elif name == "kind" and endpoint == "jobs.start":
+            values[name] = any_choice(rule, name)
         elif name == "user_id":
-            values[name] = scene.users[Role.CLERK].id
+            # A token is issued only to its own user (issue 13.1): the admin asks for its own;
+            # asking for someone else's is test_access_matrix::test_no_token_for_someone_else.
+            values[name] = scene.users[Role.ADMIN if endpoint == "admin.issue_token"
+                                       else Role.CLERK].id
         elif name == "year_id":
             from grants.extensions import db
             from grants.models import ProgramYear
@@ -302,7 +404,7 @@ def url_values(rule: Rule, scene: Scene, dossier_label: str | None = None) -> di
                                              .where(ProgramYear.year == scene.year))
         elif name in {"number", "year"}:
             values[name] = scene.year
-        elif name == "name":
+        elif name in {"name", "fmt"}:
             values[name] = any_choice(rule, name)
         elif name == "kind" and endpoint.startswith("admin."):
             from grants.letters.texts import DEFAULT_TEXTS
@@ -312,8 +414,12 @@ def url_values(rule: Rule, scene: Scene, dossier_label: str | None = None) -> di
             from grants.letters.texts import DEFAULT_TEXTS
 
             values[name] = next(iter(DEFAULT_TEXTS[next(iter(DEFAULT_TEXTS))]))
+        elif name == "token" and endpoint == "auth.reset_password":
+            values[name] = "not-a-valid-reset-token"
         elif name == "filename" and endpoint == "static":
             values[name] = "css/app.css"
+        elif name == "filename" and endpoint == "api.docs_asset":
+            values[name] = "swagger-ui.css"
         elif name == "filename" and endpoint == "bootstrap.static":
             values[name] = "css/bootstrap.min.css"
         else:
@@ -322,8 +428,9 @@ def url_values(rule: Rule, scene: Scene, dossier_label: str | None = None) -> di
     return values
 
 
-def build_url(app, rule: Rule, scene: Scene, dossier_label: str | None = None) -> str:
-    values = url_values(rule, scene, dossier_label)
+def build_url(app, rule: Rule, scene: Scene, dossier_label: str | None = None,
+              who=None) -> str:
+    values = url_values(rule, scene, dossier_label, who)
     with app.test_request_context():
         from flask import url_for
 

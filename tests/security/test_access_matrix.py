@@ -28,38 +28,68 @@ OPEN = frozenset({"open"})  # no login needed
 #: Blueprint → the roles it is for.  A blueprint missing here fails the suite.
 BLUEPRINT_ROLES: dict[str, frozenset] = {
     "admin": frozenset({Role.ADMIN}),
-    "finance": frozenset({Role.FINANCE}),
-    "budget": frozenset({Role.FINANCE, Role.LEADER, Role.ADMIN}),
+    "finance": frozenset({Role.FINANCE, Role.CHIEF_ACCOUNTANT}),
+    "budget": frozenset({Role.FINANCE, Role.CHIEF_ACCOUNTANT, Role.LEADER, Role.ADMIN}),
     "applicant": frozenset({Role.APPLICANT}),
     "intake": frozenset({Role.CLERK}),
     "review": frozenset({Role.HEAD}),
     "appraisal": frozenset({Role.APPRAISER}),
     "decisions": frozenset({Role.LEADER}),
     "records": frozenset({Role.RECORDS}),
+    # issue 14: the staff holding a received dossier (narrowed per endpoint below)
+    "processing": frozenset({Role.HEAD, Role.APPRAISER, Role.LEADER, Role.RECORDS, Role.CLERK}),
+    "webhooks": frozenset({Role.ADMIN}),
     "dossiers": frozenset(STAFF_ROLES),
     "reports": frozenset({Role.LEADER, Role.HEAD, Role.FINANCE, Role.ADMIN}),
+    "jobs": frozenset({Role.LEADER, Role.HEAD, Role.FINANCE, Role.ADMIN}),  # own jobs only
     "public": OPEN,
+    "authenticity": OPEN,  # /xac-thuc: the verification page of issued papers
     "auth": OPEN,
     "main": OPEN,
     "static": OPEN,
     "bootstrap": OPEN,
     "api": frozenset({"bearer"}),  # tested by test_api_matrix
+    "identity": frozenset({Role.APPLICANT}),
+    "verification": frozenset({Role.CLERK}),
+    "privacy": frozenset({Role.ADMIN}),
+    "notifications": OPEN,  # every signed-in user's own notifications (LOGIN_REQUIRED below)
 }
 
 #: Endpoints narrower than their blueprint.
 ENDPOINT_ROLES: dict[str, frozenset] = {
     "budget.close_year": frozenset({Role.FINANCE, Role.ADMIN}),
+    "finance.record_payment": frozenset({Role.FINANCE}),  # the chief accountant confirms only
+    "finance.reverse_payment": frozenset({Role.FINANCE}),
+    "finance.record_repayment": frozenset({Role.FINANCE}),
     "reports.import_form": frozenset({Role.ADMIN}),
     "reports.download_import_template": frozenset({Role.ADMIN}),
     "reports.dry_run_import": frozenset({Role.ADMIN}),
     "reports.confirm_import": frozenset({Role.ADMIN}),
+    "reports.save_annual_texts": frozenset({Role.LEADER, Role.HEAD}),  # finance, admin read
+    "auth.issue_reset_link": frozenset({Role.ADMIN}),
+    "identity.confirm": OPEN,
+    "privacy.notice": OPEN,
+    "notifications.admin_mail": frozenset({Role.ADMIN}),
+    "notifications.retry_mail": frozenset({Role.ADMIN}),
+    # issue 14, on an assigned dossier: the head or its appraiser asks for papers; the
+    # appraiser, whose step is running, apologises for a delay
+    "processing.request_papers": frozenset({Role.HEAD, Role.APPRAISER}),
+    "processing.apologise": frozenset({Role.APPRAISER}),
 }
 
 #: In an open blueprint, but only for someone logged in.
-LOGIN_REQUIRED = {"main.index", "main.home", "auth.logout"}
+LOGIN_REQUIRED = {"main.index", "main.home", "auth.logout", "auth.account", "auth.end_sessions",
+                  "auth.change_password", "auth.two_factor_disable", "auth.recovery_codes",
+                  # without a password just checked, these send back to the login page
+                  "auth.two_factor", "auth.two_factor_setup",
+                  "notifications.index", "notifications.mark_read",
+                  "notifications.mark_all_read", "notifications.preferences"}
 
 #: API endpoints anyone may call without a token.
-API_PUBLIC = {"api.lookup", "api.openapi"}
+API_PUBLIC = {"api.lookup", "api.openapi", "api.docs", "api.docs_asset"}
+#: API routes that answer a file or a page, not JSON.
+API_FILES = {"api.get_document", "api.get_attachment", "api.get_job_file", "api.docs",
+             "api.docs_asset", "api.get_payment_order"}
 
 
 def blueprint_of(endpoint: str) -> str:
@@ -128,7 +158,7 @@ def _matrix_for(app, db, scene, client, who, allowed_posts) -> list[str]:
     posts = []
     before = row_counts(db)
     for rule, method in page_rules(app):
-        url = build_url(app, rule, scene)
+        url = build_url(app, rule, scene, who=who)
         expect = _expectation(rule.endpoint, who)
         label = f"{method} {url} ({rule.endpoint}) as {who_id(who)}, expected {expect}"
         if method != "GET":
@@ -154,7 +184,8 @@ def _matrix_for(app, db, scene, client, who, allowed_posts) -> list[str]:
     # POSTs this user may not make: refused, and nothing written.
     for rule, method, url, expect, label in posts:
         if expect in {"allowed", "open"}:
-            if rule.endpoint != "auth.logout":  # would end the session the caller needs
+            # (these would end the session the caller needs)
+            if rule.endpoint not in {"auth.logout", "auth.end_sessions"}:
                 allowed_posts.setdefault(who, []).append((method, url, label))
             continue
         before = row_counts(db)
@@ -237,12 +268,14 @@ def _api_matrix_for(app, db, scene, token, who) -> list[str]:
         before = row_counts(db) if method == "POST" else None
         try:
             response = _api_call(client, method, url, token)
+            response.close()  # a file answer (a job's .xlsx) holds its file open until closed
         except Exception as err:
             failures.append(f"{label}: raised {type(err).__name__}: {err}")
             continue
         status = response.status_code
-        pdf = rule.endpoint == "api.get_document" and status == 200
-        if not pdf and not response.is_json:
+        response.close()  # a file answer holds its file open until closed
+        file = rule.endpoint in API_FILES and status == 200
+        if not file and not response.is_json:
             failures.append(f"{label}: {status} not JSON ({response.mimetype})")
         if who is None and rule.endpoint not in API_PUBLIC:
             if status != 401:
@@ -307,3 +340,122 @@ def test_applicant_cannot_reach_another_organisations_dossiers(app, db, scene, a
 
     code_a = db.session.get(Dossier, scene.dossiers["draft"]).code
     assert page.status_code == 200 and code_a.encode() not in page.data
+
+
+# ---------------------------------------------------------------- separation of duties (13.1)
+
+
+def test_no_token_for_someone_else_and_no_self_role_change(db, scene, as_user):
+    """The admin asks for a token of each other user (403, nothing written) and tries to give
+    itself each other role (422, nothing written)."""
+    admin = scene.users[Role.ADMIN]
+    client = as_user(admin)
+    failures = []
+    for who, user in scene.users.items():
+        if user.id == admin.id:
+            continue
+        before = row_counts(db)
+        response = client.post(f"/admin/users/{user.id}/tokens", data={"label": "x"})
+        if response.status_code != 403:
+            failures.append(f"token for {who_id(who)}: got {response.status_code}")
+        if changed := changed_tables(before, row_counts(db)):
+            failures.append(f"token for {who_id(who)}: wrote {changed}")
+    for role in Role:
+        if role == Role.ADMIN:
+            continue
+        before = row_counts(db)
+        response = client.post(f"/admin/users/{admin.id}/edit", data={
+            "full_name": admin.full_name, "roles": ["admin", role.value], "is_active": "y"})
+        if response.status_code != 422:
+            failures.append(f"admin gives itself {role}: got {response.status_code}")
+        if changed := changed_tables(before, row_counts(db)):
+            failures.append(f"admin gives itself {role}: wrote {changed}")
+    assert not failures, "\n".join(failures)
+
+
+# ---------------------------------------------------------------- need-to-know (issue 13.11)
+
+PHONE, EMAIL, REPRESENTATIVE = "0987 654 321", "lienhe@nhucau.vn", "Phạm Văn Đại Diện"
+SUBMITTER_PHONE, SUBMITTER_EMAIL = "0911 222 333", "nguoinop@nhucau.vn"
+
+
+@pytest.fixture
+def contact_scene(db, world):
+    """The world's organisation with a representative, phone and e-mail, and a dossier filed
+    at the desk by a named submitter with a phone and e-mail, received (so the register and the
+    API list it)."""
+    from tests.walk import draft, to_assigned
+
+    org = world["org"]
+    org.representative, org.phone, org.email = REPRESENTATIVE, PHONE, EMAIL
+    dossier = draft(db, world)
+    dossier.submitter_name = "Lê Thị Người Nộp"
+    dossier.submitter_phone, dossier.submitter_email = SUBMITTER_PHONE, SUBMITTER_EMAIL
+    db.session.commit()
+    to_assigned(db, world, dossier)
+    return dossier
+
+
+def _contacts_in(text: str) -> set[str]:
+    return {v for v in (PHONE, EMAIL, SUBMITTER_PHONE, SUBMITTER_EMAIL) if v in text}
+
+
+@pytest.mark.parametrize("role", sorted(STAFF_ROLES), ids=str)
+def test_personal_data_table(client, db, world, contact_scene, login, role):
+    """For each staff role: the dossier page, the API (organisations and the dossier) and the
+    register export show the representative's name to every role, and the phones and e-mails
+    only to the roles that contact the organisation (grants.domain.personal_data.NEEDS)."""
+    import io
+
+    import pandas as pd
+
+    from grants.domain.personal_data import PersonalData, may_see
+    from grants.services import accounts
+
+    user = world[role]
+    wants_contact = may_see(user, PersonalData.CONTACT, world["org"].id)
+    assert wants_contact == (role in {Role.CLERK, Role.APPRAISER, Role.ADMIN})
+    expected = {PHONE, EMAIL, SUBMITTER_PHONE, SUBMITTER_EMAIL} if wants_contact else set()
+
+    login(user)
+    page = client.get(f"/dossiers/{contact_scene.id}")
+    assert page.status_code == 200
+    text = page.get_data(as_text=True)
+    assert REPRESENTATIVE in text
+    assert _contacts_in(text) == expected, f"{role} on the dossier page"
+
+    exported = client.get("/reports/register.xlsx")
+    if exported.status_code != 200:
+        exported.close()
+    else:  # the roles the reports are for
+        data = exported.data
+        exported.close()  # the register streams from a temporary file
+        sheet = pd.read_excel(io.BytesIO(data), header=None).to_string()
+        assert contact_scene.code in sheet
+        assert _contacts_in(sheet) == set(), f"{role} in the register export"
+
+    token = accounts.issue_api_token(user, label="need-to-know")
+    db.session.commit()
+    headers = {"Authorization": f"Bearer {token}"}
+    listed = client.get("/api/v1/organisations", headers=headers)
+    assert listed.status_code == 200
+    (org,) = [o for o in listed.json["items"] if o["id"] == world["org"].id]
+    assert org["representative"] == REPRESENTATIVE
+    assert (org["phone"], org["email"]) == ((PHONE, EMAIL) if wants_contact else (None, None))
+    detail = client.get(f"/api/v1/dossiers/{contact_scene.id}", headers=headers).get_data(
+        as_text=True)
+    assert _contacts_in(detail) == ({PHONE, EMAIL} if wants_contact else set()), \
+        f"{role} on the API's dossier"
+
+
+def test_an_applicant_sees_its_own_contacts_only(client, db, world, make_user, make_org):
+    from grants.services import accounts
+
+    other = make_user(Role.APPLICANT, organisation=make_org())
+    for user, sees in ((world["applicant"], True), (other, False)):
+        token = accounts.issue_api_token(user, label="own")
+        db.session.commit()
+        items = client.get("/api/v1/organisations",
+                           headers={"Authorization": f"Bearer {token}"}).json["items"]
+        own = [o for o in items if o["id"] == world["org"].id]
+        assert bool(own) == sees  # another organisation is not listed at all

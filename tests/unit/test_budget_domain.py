@@ -29,9 +29,9 @@ from grants.domain.errors import Conflict, DomainError, InvalidInput
 # --- Envelope -------------------------------------------------------------------------------------
 
 
-def test_envelope_commit_and_release_return_new_envelopes():
+def test_envelope_reserve_and_release_return_new_envelopes():
     envelope = Envelope(budget_vnd=800_000_000, committed_vnd=0)
-    after = envelope.commit(50_000_000)
+    after = envelope.reserve(50_000_000)
     assert after == Envelope(800_000_000, 50_000_000)
     assert after.remaining == 750_000_000
     assert envelope.remaining == 800_000_000  # the original is untouched
@@ -43,13 +43,13 @@ def test_envelope_is_immutable():
         Envelope(10, 0).committed_vnd = 5
 
 
-def test_commit_up_to_the_last_dong_is_allowed():
-    assert Envelope(800_000_000, 760_000_000).commit(40_000_000).remaining == 0
+def test_reserve_up_to_the_last_dong_is_allowed():
+    assert Envelope(800_000_000, 760_000_000).reserve(40_000_000).remaining == 0
 
 
 def test_budget_exceeded_says_how_much_is_left():
     with pytest.raises(BudgetExceeded) as caught:
-        Envelope(800_000_000, 760_000_000).commit(60_000_000)
+        Envelope(800_000_000, 760_000_000).reserve(60_000_000)
     err = caught.value
     expected = "Vượt ngân sách: đề nghị cam kết 60.000.000 đ nhưng chỉ còn 40.000.000 đ."
     assert err.message == str(err) == expected
@@ -57,16 +57,16 @@ def test_budget_exceeded_says_how_much_is_left():
     assert (err.requested_vnd, err.remaining_vnd) == (60_000_000, 40_000_000)
 
 
-def test_commit_on_a_spent_budget():
+def test_reserve_on_a_spent_budget():
     with pytest.raises(BudgetExceeded, match="chỉ còn 0 đ"):
-        Envelope(800_000_000, 800_000_000).commit(1)
+        Envelope(800_000_000, 800_000_000).reserve(1)
 
 
 @pytest.mark.parametrize("amount", [0, -1, 1.5, True, "1000", None])
-def test_commit_and_release_need_positive_int(amount):
+def test_reserve_and_release_need_positive_int(amount):
     envelope = Envelope(1_000, 500)
     with pytest.raises(InvalidInput):
-        envelope.commit(amount)
+        envelope.reserve(amount)
     with pytest.raises(InvalidInput):
         envelope.release(amount)
 
@@ -159,8 +159,13 @@ def test_summarise_nothing():
 # --- Payment, release and reversal checks --------------------------------------------------------
 
 
-def test_payment_up_to_the_approved_amount():
-    check_payment(50_000_000, 30_000_000, 20_000_000)
+@pytest.mark.parametrize(("approved", "paid", "amount"), [
+    (50_000_000, 30_000_000, 20_000_000),  # exactly what is left
+    (50_000_000, 0, 50_000_000),  # the whole approved amount at once
+    (50_000_000, 30_000_000, 1),
+])
+def test_payment_up_to_the_approved_amount(approved, paid, amount):
+    assert check_payment(approved, paid, amount) is None  # allowed: no refusal raised
 
 
 def test_payment_above_the_approved_amount():
@@ -188,7 +193,7 @@ def test_payment_amount_must_be_positive_int(amount):
 
 
 def test_release_must_leave_what_was_paid_committed():
-    check_release(50_000_000, 30_000_000, 20_000_000)
+    assert check_release(50_000_000, 30_000_000, 20_000_000) is None  # allowed
     with pytest.raises(ReleaseNotAllowed, match="tối đa 20.000.000 đ"):
         check_release(50_000_000, 30_000_000, 20_000_001)
 
@@ -248,7 +253,7 @@ def apply(budget, operations):
         before = (envelope, len(entries))
         try:
             if op == "commit":
-                envelope = envelope.commit(amount)
+                envelope = envelope.reserve(amount)
                 append(EntryKind.COMMITMENT, dossier_id, amount)
             elif op == "release":
                 balance = dossier_balances(entries).get(dossier_id, DossierBalance())

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from grants.domain.calendar import WorkCalendar, as_days
 from grants.domain.errors import InvalidInput
-from grants.services.holiday_source import (
+from grants.queries.holiday_source import (
     holiday_names,
     make_up_working_days,
     public_holidays,

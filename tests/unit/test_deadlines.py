@@ -27,8 +27,8 @@ from grants.domain.deadlines import (
 )
 from grants.domain.errors import InvalidInput
 from grants.domain.roles import Role
-from grants.domain.workflow import STEP_OF_STATUS
-from grants.services.holiday_source import make_up_working_days, public_holidays
+from grants.domain.workflow import STEP_OF_STATUS, StepKey
+from grants.queries.holiday_source import make_up_working_days, public_holidays
 
 YEARS = range(2025, 2030)
 VN = WorkCalendar(public_holidays(YEARS))
@@ -67,7 +67,8 @@ def test_default_template_is_valid_and_sums_to_the_statutory_total():
         0,
     ]
     assert not DEFAULT_STEPS[-1].counted
-    assert set(STEP_OF_STATUS.values()) == {s.key for s in DEFAULT_STEPS}
+    # The People's Committee's step is added only to a year the Chairman decides (issue 14.3).
+    assert set(STEP_OF_STATUS.values()) - {StepKey.COMMITTEE} == {s.key for s in DEFAULT_STEPS}
 
 
 def test_step_normalises_allotment_and_role():

@@ -192,6 +192,29 @@ def test_edit_year_settings(client, db, admin_user, year):
     assert "Đã lưu thiết lập năm 2026." in _text(client.get(f"/admin/years/{year.id}"))
 
 
+def test_the_bases_of_the_years_decisions_are_edited_with_its_settings(client, db, admin_user,
+                                                                        year):
+    response = client.post(f"/admin/years/{year.id}", data=_settings(
+        functions_decision="Quyết định số 25/2025/QĐ-UBND của UBND tỉnh Bắc Ninh",
+        plan_number="5/KH-SKHCN", plan_date="10/02/2026"))
+    assert response.status_code == 302
+    db.session.refresh(year)
+    assert (year.plan_number, year.plan_date) == ("05/KH-SKHCN", date(2026, 2, 10))
+    page = _text(client.get(f"/admin/years/{year.id}"))
+    assert 'value="05/KH-SKHCN"' in page and 'value="10/02/2026"' in page
+    assert "Quyết định số 25/2025/QĐ-UBND của UBND tỉnh Bắc Ninh" in page
+
+
+def test_a_plan_number_without_symbol_is_shown_beside_its_field(client, db, admin_user, year):
+    response = client.post(f"/admin/years/{year.id}", data=_settings(plan_number="KH 5"))
+    page = _text(response)
+    assert response.status_code == 422
+    assert "Số kế hoạch viết dạng số/ký hiệu, ví dụ 05/KH-SKHCN." in page
+    assert 'value="KH 5"' in page
+    db.session.refresh(year)
+    assert year.plan_number is None and _audit(db) == []
+
+
 def test_budget_below_committed_refused(client, db, admin_user, year):
     year.committed_vnd = 300_000_000
     db.session.commit()
@@ -276,14 +299,14 @@ def test_closed_year_is_read_only(client, db, admin_user, year):
     year.is_closed = True
     db.session.commit()
     page = _text(client.get(f"/admin/years/{year.id}"))
-    assert "đã khoá sổ" in page and "Lưu thiết lập" not in page
+    assert "đã khóa sổ" in page and "Lưu thiết lập" not in page
     assert "Thêm giấy tờ" not in _text(client.get(f"/admin/years/{year.id}/checklist"))
     assert "Lưu thời hạn" not in _text(client.get(f"/admin/years/{year.id}/steps"))
     response = client.post(f"/admin/years/{year.id}", data=_settings(budget_vnd="1.000.000"))
     assert response.status_code == 409
     response = client.post(f"/admin/years/{year.id}/checklist",
                            data={"code": "MOI", "label": "Giấy tờ mới"})
-    assert response.status_code == 422 and "đã khoá sổ" in _text(response)
+    assert response.status_code == 422 and "đã khóa sổ" in _text(response)
     db.session.refresh(year)
     assert year.budget_vnd == 800_000_000
     assert _audit(db) == []
@@ -324,7 +347,7 @@ def test_used_checklist_item_not_removed(client, db, admin_user, year, make_org)
     db.session.commit()
     response = client.post(f"/admin/checklist/{year.checklist[0].id}/delete",
                            follow_redirects=True)
-    assert "không thể xoá" in _text(response)
+    assert "không thể xóa" in _text(response)
     db.session.expire_all()
     assert len(year.checklist) == 6
 
@@ -393,7 +416,7 @@ def test_rules_add_and_edit_with_demo_badge(client, db, admin_user, year, item):
 
 def _new_user(**changes):
     data = {"full_name": "Phạm Thị Dung", "email": "dung@skhcn.vn", "title": "Chuyên viên",
-            "password": "matkhau123", "roles": ["appraiser", "clerk"]}
+            "password": "matkhau-dai-123", "roles": ["appraiser", "clerk"]}
     data.update(changes)
     return data
 
@@ -404,7 +427,7 @@ def test_create_user(client, db, admin_user):
     response = client.post("/admin/users/new", data=_new_user())
     assert response.status_code == 302
     user = db.session.scalar(select(User).where(User.email == "dung@skhcn.vn"))
-    assert user.roles == {Role.APPRAISER, Role.CLERK} and user.check_password("matkhau123")
+    assert user.roles == {Role.APPRAISER, Role.CLERK} and user.check_password("matkhau-dai-123")
     assert _audit(db, "user.create")[0].actor_id == admin_user.id
 
 
@@ -442,7 +465,49 @@ def test_admin_cannot_demote_self(client, db, admin_user):
     response = client.post(f"/admin/users/{admin_user.id}/edit", data={
         "full_name": admin_user.full_name, "roles": ["clerk"], "is_active": "y"})
     assert response.status_code == 422
-    assert "không thể tự bỏ quyền quản trị" in _text(response)
+    assert "tự thay đổi vai trò của chính mình" in _text(response)
+
+
+@pytest.mark.parametrize("role", ["leader", "finance", "chief_accountant", "clerk"])
+def test_nobody_changes_their_own_roles(client, db, admin_user, role):
+    """Issue 13.1: the admin cannot give itself a role, not even a harmless one."""
+    response = client.post(f"/admin/users/{admin_user.id}/edit", data={
+        "full_name": admin_user.full_name, "roles": ["admin", role], "is_active": "y"})
+    assert response.status_code == 422
+    db.session.expire_all()
+    assert admin_user.roles == {Role.ADMIN}
+    assert [e.action for e in _audit(db)] == []
+
+
+@pytest.mark.parametrize("role", ["leader", "finance", "chief_accountant"])
+def test_admin_role_never_held_with_a_money_role(client, db, admin_user, make_user, role):
+    other = make_user(Role.ADMIN)
+    response = client.post(f"/admin/users/{other.id}/edit", data={
+        "full_name": other.full_name, "roles": ["admin", role], "is_active": "y"})
+    assert response.status_code == 422
+    assert "không được kiêm nhiệm" in _text(response)
+    response = client.post("/admin/users/new", data={
+        "email": "kiem@so.vn", "full_name": "Kiêm nhiệm", "password": "matkhau12345",
+        "roles": ["admin", role]})
+    assert response.status_code == 422 and "không được kiêm nhiệm" in _text(response)
+    db.session.expire_all()
+    assert other.roles == {Role.ADMIN}
+
+
+def test_granting_a_money_role_names_who_granted_it(client, db, admin_user, make_user):
+    from grants.models import SecurityEvent
+
+    clerk = make_user(Role.CLERK)
+    response = client.post(f"/admin/users/{clerk.id}/edit", data={
+        "full_name": clerk.full_name, "roles": ["clerk", "finance"], "is_active": "y"})
+    assert response.status_code == 302
+    grant = [e for e in _audit(db) if e.action == "user.grant_role"]
+    assert len(grant) == 1 and grant[0].actor_id == admin_user.id
+    assert json.loads(grant[0].after_json)["role"] == "finance"
+    logged = db.session.scalars(select(SecurityEvent).where(SecurityEvent.kind == "role.grant")
+                                ).all()
+    assert [(e.user_id, e.detail["role"], e.detail["by_id"]) for e in logged] == \
+        [(clerk.id, "finance", admin_user.id)]
 
 
 def test_user_list_filters(client, admin_user, make_user):
@@ -455,10 +520,36 @@ def test_user_list_filters(client, admin_user, make_user):
     assert client.get("/admin/users?role=vua").status_code == 200
 
 
-def test_api_token_shown_once(client, db, admin_user, make_user):
+def test_admin_cannot_issue_or_read_anothers_token(client, db, admin_user, make_user):
+    """Issue 13.1: an admin asking for the leader's token gets 403 and nothing is written; the
+    edit page offers no button for it."""
+    from grants.models import ApiToken
+
+    leader = make_user(Role.LEADER)
+    response = client.post(f"/admin/users/{leader.id}/tokens", data={"label": "x"})
+    assert response.status_code == 403
+    assert db.session.scalar(select(func.count()).select_from(ApiToken)) == 0
+    page = _text(client.get(f"/admin/users/{leader.id}/edit"))
+    assert "Cấp mã truy cập mới" not in page and "chính chủ" in page
+
+
+def test_admin_revokes_anothers_token(client, db, admin_user, make_user):
+    from grants.models import SecurityEvent
     from grants.services import accounts, admin
 
     user = make_user(Role.CLERK)
+    token = accounts.issue_api_token(user, label="Một cửa")
+    db.session.commit()
+    client.post(f"/admin/tokens/{admin.user_tokens(user)[0].id}/revoke")
+    assert accounts.user_for_token(token) is None
+    kinds = db.session.scalars(select(SecurityEvent.kind).order_by(SecurityEvent.id)).all()
+    assert kinds[-2:] == ["token.issue", "token.revoke"]
+
+
+def test_api_token_shown_once(client, db, admin_user, make_user):
+    from grants.services import accounts, admin
+
+    user = admin_user
     response = client.post(f"/admin/users/{user.id}/tokens", data={"label": "Một cửa"})
     assert response.status_code == 200
     assert response.headers["Cache-Control"] == "no-store"

@@ -4,6 +4,7 @@ import re
 
 import pytest
 
+from grants.db import local_now, utcnow
 from grants.domain.roles import Role
 
 PDF_BYTES = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -71,6 +72,16 @@ def _new_dossier(api, world, **overrides):
     return data
 
 
+def _now_local() -> str:
+    """Now in Vietnam, as a visit of a dossier received today may be dated."""
+    return local_now().isoformat(timespec="minutes")
+
+
+def _now_utc() -> str:
+    """The same moment written in UTC with an explicit offset."""
+    return utcnow().isoformat(timespec="seconds") + "Z"
+
+
 def _checklist(world):
     return [{"checklist_item_id": c.id, "is_present": True, "copy_kind": "certified_copy"}
             for c in world["year"].checklist]
@@ -82,7 +93,7 @@ def _to_reviewed(api, world, dossier):
     received = api.act(did, "receive", {"checklist": _checklist(world)})
     assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", received["due_date"])
     api.act(did, "assign", {"appraiser_id": world[Role.APPRAISER].id}, who=Role.HEAD)
-    api.act(did, "record_visit", {"visited_at": "2026-03-05T09:00", "place": "KCN Quế Võ",
+    api.act(did, "record_visit", {"visited_at": _now_local(), "place": "KCN Quế Võ",
                                   "team": "Phạm Thị Dung - Chuyên viên",
                                   "findings": "Đã áp dụng hiệu quả."}, who=Role.APPRAISER)
     eligible = {str(i["id"]): i["consulting_cost_vnd"] for i in dossier["items"]}
@@ -137,7 +148,7 @@ def test_only_the_token_hash_is_stored(world, token_for, db):
 def test_approved_path_over_the_api(api, world, client):
     status, org = api.post("/organisations", {"name": "HTX Nông sản Yên Dũng",
                                               "org_type": "cooperative",
-                                              "tax_code": " 2400 123 456 ",
+                                              "tax_code": "2400123456",
                                               "commune": "Xã Yên Dũng"})
     assert status == 201 and org["tax_code"] == "2400123456"
     dossier = _new_dossier(api, world, organisation_id=org["id"])
@@ -163,7 +174,7 @@ def test_approved_path_over_the_api(api, world, client):
     assert returned["history"][0]["at"].endswith("+07:00")
 
     document = returned["documents"][-1]
-    assert re.fullmatch(r"\d+/QĐ-SKHCN", document["number_symbol"])
+    assert re.fullmatch(r"\d{2,}/QĐ-SKHCN", document["number_symbol"])  # "01/…"
     response = client.get(document["url"], headers=api.headers(Role.CLERK))
     assert response.status_code == 200 and response.mimetype == "application/pdf"
     assert response.data.startswith(b"%PDF-")
@@ -173,9 +184,12 @@ def test_approved_path_over_the_api(api, world, client):
 
     status, figures = api.get("/programs/2026", who=Role.FINANCE)
     assert status == 200
-    assert figures == {"year": 2026, "budget_vnd": 800_000_000, "committed_vnd": 70_000_000,
-                       "disbursed_vnd": 0, "remaining_vnd": 730_000_000, "target_min": 16,
-                       "target_max": 50, "items_approved": 2}
+    assert {k: figures[k] for k in ("year", "budget_vnd", "committed_vnd", "disbursed_vnd",
+                                    "remaining_vnd", "target_min", "target_max",
+                                    "items_approved")} == {
+        "year": 2026, "budget_vnd": 800_000_000, "committed_vnd": 70_000_000,
+        "disbursed_vnd": 0, "remaining_vnd": 730_000_000, "target_min": 16, "target_max": 50,
+        "items_approved": 2}
 
 
 def test_rejected_path_over_the_api(api, world, client):
@@ -204,15 +218,15 @@ def test_supplement_refusal_rework_and_withdrawal(api, world):
     first = _new_dossier(api, world)
     api.act(first["id"], "submit")
     asked = api.act(first["id"], "request_supplement",
-                    {"items": [{"label": "Hoá đơn chi phí tư vấn", "note": "bản mờ"}]})
+                    {"items": [{"label": "Hóa đơn chi phí tư vấn", "note": "bản mờ"}]})
     assert asked["state_label"] == "Yêu cầu bổ sung giấy tờ" and asked["due_date"] is None
-    assert asked["supplement_request"]["items"][0]["label"] == "Hoá đơn chi phí tư vấn"
+    assert asked["supplement_request"]["items"][0]["label"] == "Hóa đơn chi phí tư vấn"
     api.act(first["id"], "resubmit", {"note": "Đã bổ sung"}, who="applicant")
     refused = api.act(first["id"], "refuse", {"reason": "Không thuộc đối tượng hỗ trợ"})
     assert refused["state_label"] == "Không được tiếp nhận" and refused["allowed_actions"] == []
 
     second = _to_reviewed(api, world, _new_dossier(api, world))
-    reworked = api.act(second["id"], "return_for_rework", {"note": "Xác minh lại hoá đơn"},
+    reworked = api.act(second["id"], "return_for_rework", {"note": "Xác minh lại hóa đơn"},
                        who=Role.HEAD)
     assert reworked["state"] == "assigned"
     withdrawn = api.act(second["id"], "withdraw", {"reason": "Không tiếp tục"}, who="applicant")
@@ -278,7 +292,6 @@ def test_stale_version_is_409(api, world):
 @pytest.mark.parametrize(("value", "field"), [
     ("50.000.000", "items[0].consulting_cost_vnd"),
     (1.5, "items[0].consulting_cost_vnd"),
-    (50_000_000.0, "items[0].consulting_cost_vnd"),
     (True, "items[0].consulting_cost_vnd"),
     (-1, "items[0].consulting_cost_vnd"),
     (None, "items[0].consulting_cost_vnd"),
@@ -332,7 +345,7 @@ def test_action_payloads_are_validated(api, world):
                             {"visited_at": "2026-02-30T09:00", "place": "x", "team": "y",
                              "findings": "z"}, who=Role.APPRAISER)
     assert status == 422 and list(data["error"]["fields"]) == ["visited_at"]
-    api.act(did, "record_visit", {"visited_at": "2026-03-05T02:00:00Z", "place": "x",
+    api.act(did, "record_visit", {"visited_at": _now_utc(), "place": "x",
                                   "team": "y", "findings": "z"}, who=Role.APPRAISER)
     item_ids = [i["id"] for i in dossier["items"]]
     status, data = api.post(f"/dossiers/{did}/actions/appraise",
@@ -350,7 +363,7 @@ def test_action_payloads_are_validated(api, world):
 def test_approval_amounts_are_checked(api, world):
     dossier = _to_reviewed(api, world, _new_dossier(api, world))
     five_s = next(i for i in dossier["items"] if i["catalogue_code"] == "5S")
-    for amount in ("20.000.000", 1e6, False, -5):
+    for amount in ("20.000.000", 1.5e6 + 0.5, False, -5):
         status, data = api.post(f"/dossiers/{dossier['id']}/actions/approve",
                                 {"amounts": {str(five_s["id"]): amount}}, who=Role.LEADER)
         assert status == 422 and list(data["error"]["fields"]) == [f"amounts.{five_s['id']}"]
@@ -440,7 +453,7 @@ def test_organisations_are_validated(api, world):
     status, data = api.post("/organisations", {**body, "tax_code": world["org"].tax_code})
     assert status == 422 and list(data["error"]["fields"]) == ["tax_code"]
     status, data = api.post("/organisations", {**body, "org_type": "ngo", "name": " "})
-    assert status == 422 and set(data["error"]["fields"]) == {"org_type", "name"}
+    assert status == 422 and set(data["error"]["fields"]) == {"org_type", "name", "tax_code"}
     status, created = api.post("/organisations", {**body, "tax_code": "2400123456-001"},
                                who=Role.ADMIN)
     assert status == 201
@@ -489,7 +502,10 @@ def test_applicant_files_online_with_uploads(api, client, world):
                 "file": (BytesIO(PDF_BYTES), f"{line.code}.pdf"),
                 "checklist_item_id": str(line.id)})
             assert response.status_code == 201, response.json
-    submitted = api.act(dossier["id"], "submit", who="applicant")
+    # The applicant files its own dossier only with its declaration (issue 12, point 6).
+    status, data = api.post(f"/dossiers/{dossier['id']}/actions/submit", {}, who="applicant")
+    assert status == 422 and list(data["error"]["fields"]) == ["declaration"]
+    submitted = api.act(dossier["id"], "submit", {"declaration": True}, who="applicant")
     assert submitted["state"] == "submitted" and submitted["allowed_actions"] == ["withdraw"]
     # Files can no longer be changed by the applicant once filed.
     response = client.post(url, headers=api.headers("applicant"), data={
@@ -509,7 +525,10 @@ def test_lookup_shows_state_and_due_date_only(api, client, world):
     assert response.status_code == 200
     assert response.json == {"code": dossier["code"], "state": "received",
                              "state_label": "Được tiếp nhận",
-                             "due_date": received["due_date"]}
+                             "due_date": received["due_date"], "promised_return_date": None}
+    # Spaces around a typed tax code are ignored, as on the web lookup (a reviewer's finding).
+    spaced = client.get(f"/api/v1/lookup?code={dossier['code']}&tax_code=%20{tax_code}%20")
+    assert spaced.status_code == 200 and spaced.json["state"] == "received"
     wrong_code = client.get(f"/api/v1/lookup?code=HS-2026-9999&tax_code={tax_code}")
     wrong_tax = client.get(f"/api/v1/lookup?code={dossier['code']}&tax_code=0100000000")
     assert wrong_code.status_code == wrong_tax.status_code == 404
@@ -575,6 +594,8 @@ def test_openapi_describes_every_route(client, app):
     routes = {}
     for rule in app.url_map.iter_rules():
         if rule.rule.startswith("/api/v1"):
+            if rule.rule.startswith("/api/v1/docs"):  # the HTML view of the document
+                continue
             methods = {m.lower() for m in rule.methods} - {"head", "options"}
             routes.setdefault(_flask_path(rule.rule), set()).update(methods)
     documented = {path: set(ops) for path, ops in doc["paths"].items()}
@@ -629,3 +650,26 @@ def test_request_schemas_match_what_the_views_accept():
     for action in Action:
         schema = SCHEMAS[PAYLOAD_NAMES[action]]
         assert schema["additionalProperties"] is False and "version" in schema["properties"]
+
+
+def test_an_applicant_files_online_as_itself_only(api, world, db):
+    """A reviewer found that an applicant's token could file "at the counter" (the submission
+    then skipped the check of the uploaded papers), claim the one-stop software's reference
+    number, or name anyone as the submitter."""
+    status, data = api.post("/dossiers", _dossier_body(world["org"].id), who="applicant")
+    assert status == 403 and list(data["error"]["fields"]) == ["channel"], data
+    status, data = api.post("/dossiers", _dossier_body(world["org"].id, channel="online",
+                                                       external_ref="MC-2026-1"),
+                            who="applicant")
+    assert status == 403 and list(data["error"]["fields"]) == ["external_ref"], data
+    status, data = api.post("/dossiers", _dossier_body(
+        world["org"].id, channel="online", submitter_name="Người Khác",
+        submitter_email="khac@vi.du"), who="applicant")
+    assert status == 201, data
+    from grants.models import Dossier
+
+    applicant, dossier = world["applicant"], db.session.get(Dossier, data["id"])
+    assert (dossier.submitter_name, dossier.submitter_email) == (applicant.full_name,
+                                                                 applicant.email)
+    # The desk still files paper dossiers with the software's number.
+    assert _new_dossier(api, world, external_ref="MC-2026-1")["channel"] == "counter"

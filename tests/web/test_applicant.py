@@ -87,7 +87,7 @@ def test_full_applicant_flow(client, db, world):
     assert "ISO9001 – ISO 9001" in new_page and "tối đa 50.000.000" in new_page
     dossier = create_draft(client, ("ISO9001", "120.000.000", "50.000.000"),
                            ("5S", "60.000.000", "50.000.000"))
-    assert dossier.state == Status.DRAFT and dossier.channel == "online"
+    assert dossier.status == Status.DRAFT and dossier.channel == "online"
     assert sorted((i.catalogue_item.code, i.requested_vnd) for i in dossier.items) == [
         ("5S", 50_000_000), ("ISO9001", 50_000_000)]
     assert dossier.submitter_name == "Nguyễn Thị Mai"
@@ -99,10 +99,10 @@ def test_full_applicant_flow(client, db, world):
     assert "Còn thiếu giấy tờ bắt buộc" not in page(client, dossier)
 
     response = client.post(f"/portal/dossiers/{dossier.id}/submit",
-                           data={"version": str(dossier.version)})
+                           data={"version": str(dossier.version), "declaration": "y"})
     assert response.status_code == 302
     dossier = refresh(db, dossier)
-    assert dossier.state == Status.SUBMITTED
+    assert dossier.status == Status.SUBMITTED
     assert "Đã nộp, chờ tiếp nhận" in page(client, dossier)
 
     svc.receive(dossier, actor=world["clerk"],
@@ -118,7 +118,8 @@ def test_full_applicant_flow(client, db, world):
     assert re.search(r"\d{2}/\d{2}/\d{4} \d{2}:\d{2}", shown)
     assert "Sửa danh sách" not in shown and "Tải lên" not in shown  # no longer editable
 
-    attachment = db.session.query(Attachment).filter_by(dossier_id=dossier.id).first()
+    attachment = db.session.query(Attachment).filter_by(dossier_id=dossier.id).order_by(
+        Attachment.id).first()
     with client.get(f"/portal/dossiers/{dossier.id}/attachments/{attachment.id}") as download:
         assert download.status_code == 200 and download.data == PDF
         assert "attachment" in download.headers["Content-Disposition"]
@@ -132,13 +133,13 @@ def test_submit_with_missing_uploads_lists_them(client, db, world):
     first = dossier.program_year.checklist[0]
     upload(client, dossier, first.id)
     response = client.post(f"/portal/dossiers/{dossier.id}/submit",
-                           data={"version": str(dossier.version)})
+                           data={"version": str(dossier.version), "declaration": "y"})
     assert response.status_code == 422
     text = response.get_data(as_text=True)
     assert "Chưa nộp được hồ sơ" in text and "Chưa đính kèm" in text
     for line in dossier.program_year.checklist[1:]:
         assert line.label in text
-    assert refresh(db, dossier).state == Status.DRAFT
+    assert refresh(db, dossier).status == Status.DRAFT
 
 
 def test_wrong_file_type_is_refused_with_the_reason(client, db, world, app):
@@ -211,10 +212,11 @@ def test_edit_draft_and_stale_form(client, db, world):
                         follow_redirects=True)
     assert "Hồ sơ vừa được người khác thay đổi" in stale.get_data(as_text=True)
     upload_all(client, dossier)
-    submit = client.post(f"/portal/dossiers/{dossier.id}/submit", data={"version": str(seen)},
+    submit = client.post(f"/portal/dossiers/{dossier.id}/submit",
+                         data={"version": str(seen), "declaration": "y"},
                          follow_redirects=True)
     assert "Hồ sơ vừa được người khác thay đổi" in submit.get_data(as_text=True)
-    assert refresh(db, dossier).state == Status.DRAFT
+    assert refresh(db, dossier).status == Status.DRAFT
 
 
 def test_edit_draft_keeping_an_item(client, db, world):
@@ -254,13 +256,13 @@ def test_withdraw_needs_reason_and_confirmation(client, db, world):
     refused = client.post(f"/portal/dossiers/{dossier.id}/withdraw",
                           data={"reason": "Không tiếp tục", "version": str(dossier.version)})
     assert refused.status_code == 422
-    assert refresh(db, dossier).state == Status.DRAFT
+    assert refresh(db, dossier).status == Status.DRAFT
     done = client.post(f"/portal/dossiers/{dossier.id}/withdraw",
                        data={"reason": "Không tiếp tục", "confirm": "y",
                              "version": str(dossier.version)})
     assert done.status_code == 302
     dossier = refresh(db, dossier)
-    assert dossier.state == Status.WITHDRAWN
+    assert dossier.status == Status.WITHDRAWN
     text = page(client, dossier)
     assert "Đã rút hồ sơ" in text and "Không tiếp tục" in text and "Rút hồ sơ…" not in text
     again = client.get(f"/portal/dossiers/{dossier.id}/withdraw", follow_redirects=True)
@@ -272,13 +274,14 @@ def test_supplement_request_is_answered(client, db, world):
 
     dossier = create_draft(client, ("ISO9001", "120.000.000", "50.000.000"))
     upload_all(client, dossier)
-    client.post(f"/portal/dossiers/{dossier.id}/submit", data={"version": str(dossier.version)})
+    client.post(f"/portal/dossiers/{dossier.id}/submit",
+                data={"version": str(dossier.version), "declaration": "y"})
     dossier = refresh(db, dossier)
     svc.request_supplement(dossier, actor=world["clerk"],
-                           items=[{"label": "Hoá đơn chi phí tư vấn", "note": "bản chụp mờ"}])
+                           items=[{"label": "Hóa đơn chi phí tư vấn", "note": "bản chụp mờ"}])
     db.session.commit()
     shown = page(client, dossier)
-    assert "Yêu cầu bổ sung giấy tờ" in shown and "Hoá đơn chi phí tư vấn" in shown
+    assert "Yêu cầu bổ sung giấy tờ" in shown and "Hóa đơn chi phí tư vấn" in shown
     assert "bản chụp mờ" in shown and "Tạm dừng tính thời hạn" in shown
     answer_page = client.get(f"/portal/dossiers/{dossier.id}/supplement")
     assert answer_page.status_code == 200 and "Nộp bổ sung" in answer_page.get_data(as_text=True)
@@ -289,19 +292,19 @@ def test_supplement_request_is_answered(client, db, world):
                                data={"note": "", "version": str(dossier.version)})
     assert missing_note.status_code == 422
     response = client.post(f"/portal/dossiers/{dossier.id}/supplement",
-                           data={"note": "Đã bổ sung hoá đơn bản rõ",
+                           data={"note": "Đã bổ sung hóa đơn bản rõ",
                                  "version": str(dossier.version),
                                  "files": (io.BytesIO(png_bytes()), "bien-lai.png")},
                            content_type="multipart/form-data")
     assert response.status_code == 302
     dossier = refresh(db, dossier)
-    assert dossier.state == Status.SUBMITTED
+    assert dossier.status == Status.SUBMITTED
     request = db.session.query(SupplementRequest).filter_by(dossier_id=dossier.id).one()
-    assert request.answered_at is not None and request.answer_note == "Đã bổ sung hoá đơn bản rõ"
+    assert request.answered_at is not None and request.answer_note == "Đã bổ sung hóa đơn bản rõ"
     names = {a.original_name for a in db.session.query(Attachment).filter_by(
         dossier_id=dossier.id)}
     assert {"hoa-don-ro.pdf", "bien-lai.png"} <= names
-    assert "Đã bổ sung hoá đơn bản rõ" in page(client, dossier)
+    assert "Đã bổ sung hóa đơn bản rõ" in page(client, dossier)
 
 
 def test_bad_file_in_supplement_answer_changes_nothing(client, db, world, app):
@@ -309,9 +312,10 @@ def test_bad_file_in_supplement_answer_changes_nothing(client, db, world, app):
 
     dossier = create_draft(client, ("ISO9001", "120.000.000", "50.000.000"))
     upload_all(client, dossier)
-    client.post(f"/portal/dossiers/{dossier.id}/submit", data={"version": str(dossier.version)})
+    client.post(f"/portal/dossiers/{dossier.id}/submit",
+                data={"version": str(dossier.version), "declaration": "y"})
     dossier = refresh(db, dossier)
-    svc.request_supplement(dossier, actor=world["clerk"], items=[{"label": "Hoá đơn"}])
+    svc.request_supplement(dossier, actor=world["clerk"], items=[{"label": "Hóa đơn"}])
     db.session.commit()
     before = sorted(os.listdir(app.config["UPLOAD_DIR"]))
     response = client.post(f"/portal/dossiers/{dossier.id}/supplement",
@@ -321,7 +325,7 @@ def test_bad_file_in_supplement_answer_changes_nothing(client, db, world, app):
                            content_type="multipart/form-data")
     assert response.status_code == 422
     assert "không phải PDF" in response.get_data(as_text=True)
-    assert refresh(db, dossier).state == Status.SUPPLEMENT_REQUESTED
+    assert refresh(db, dossier).status == Status.SUPPLEMENT_REQUESTED
     assert sorted(os.listdir(app.config["UPLOAD_DIR"])) == before  # the good one went too
 
 

@@ -1,5 +1,7 @@
 """Login, logout, registration, role homes and the 403/404 pages."""
 
+import pytest
+
 from grants.domain.roles import Role
 
 
@@ -39,18 +41,29 @@ def test_each_role_lands_on_home(client, make_user, login, make_year):
         assert role.label in page
 
 
-def test_login_redirect_ignores_foreign_next(client, make_user):
+@pytest.mark.parametrize("target", [
+    "https://evil.example/x", "//evil.example/x", "/%5Cevil.example", "/%5C%5Cevil.example",
+    "/%09/evil.example", "%2F%2Fevil.example"])
+def test_login_redirect_ignores_foreign_next(client, make_user, target):
+    """Browsers read "/\\evil.example" as "//evil.example" (a reviewer's finding)."""
     user = make_user(Role.CLERK)
-    response = client.post("/auth/login?next=https://evil.example/x",
+    response = client.post(f"/auth/login?next={target}",
                            data={"email": user.email, "password": "matkhau123"})
     assert response.headers["Location"].endswith("/home")
 
 
+def test_login_redirect_follows_a_path_of_the_site(client, make_user):
+    user = make_user(Role.CLERK)
+    response = client.post("/auth/login?next=/intake/%3Fq%3Dx",
+                           data={"email": user.email, "password": "matkhau123"})
+    assert response.headers["Location"].endswith("/intake/?q=x")
+
+
 def _register_form(**overrides):
     data = dict(full_name="Nguyễn Thị Mai", email="mai@congty.vn", phone="0912345678",
-                password="matkhau123", confirm="matkhau123", tax_code="2300123456",
+                password="matkhau-dai-123", confirm="matkhau-dai-123", tax_code="2300123456",
                 org_name="Công ty TNHH Hoa Mai", org_type="enterprise",
-                address="Số 5 Trần Hưng Đạo", commune="Phường Võ Cường")
+                address="Số 5 Trần Hưng Đạo", commune="Phường Võ Cường", consent="y")
     data.update(overrides)
     return data
 
@@ -72,21 +85,44 @@ def test_register_branch_tax_code(client, db):
     assert response.status_code == 302
 
 
-def test_register_duplicate_tax_code_keeps_input(client, make_org):
+def test_register_an_existing_tax_code_is_a_claim_for_the_desk(client, db, make_org):
+    """Issue 13 point 7: a tax code already registered is not refused (nor said to be taken):
+    the registration is a pending claim the desk resolves."""
+    from grants.models import Organisation, OrganisationClaim
+
     make_org(tax_code="2300123456")
     response = client.post("/auth/register", data=_register_form())
+    assert response.status_code == 302
+    assert "đã được đăng ký" not in response.get_data(as_text=True)
+    rows = db.session.query(Organisation).filter_by(tax_code="2300123456").all()
+    assert sorted(o.verification for o in rows) == ["pending", "verified"]
+    assert db.session.query(OrganisationClaim).filter_by(tax_code="2300123456",
+                                                         status="pending").count() == 1
+
+
+def test_register_needs_consent_and_keeps_input(client, db):
+    from grants.models import User
+
+    response = client.post("/auth/register", data=_register_form(consent=""))
     page = response.get_data(as_text=True)
     assert response.status_code == 422
-    assert "Mã số thuế này đã được đăng ký" in page
+    assert "Thông báo xử lý dữ liệu cá nhân" in page and "đồng ý" in page
     assert 'value="Công ty TNHH Hoa Mai"' in page
     assert 'value="mai@congty.vn"' in page
+    assert db.session.query(User).count() == 0
 
 
-def test_register_duplicate_email(client, make_user):
-    make_user(Role.CLERK, email="mai@congty.vn")
+def test_register_duplicate_email_is_not_revealed_and_owner_is_told(client, db, make_user):
+    from grants.models import OutgoingEmail, User
+
+    owner = make_user(Role.CLERK, email="mai@congty.vn")
     response = client.post("/auth/register", data=_register_form(email="MAI@congty.vn"))
-    assert response.status_code == 422
-    assert "Thư điện tử này đã được dùng" in response.get_data(as_text=True)
+    assert response.status_code == 302  # no "already used" message on the page
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "đã được dùng" not in page and "kiểm tra hộp thư" in page
+    assert db.session.query(User).count() == 1
+    mail = db.session.query(OutgoingEmail).one()
+    assert mail.to_address == owner.email and "Quên mật khẩu" in mail.text_body
 
 
 def test_register_bad_tax_code(client, db):

@@ -147,16 +147,18 @@ def test_close_year_with_confirmation_then_frozen_figures(client, login_as, db, 
                                                           role):
     login_as(role)
     page = client.get("/budget/2026/close").get_data(as_text=True)
-    assert "Khoá sổ năm 2026" in page and "60.000.000 đ đã cam kết nhưng chưa chi" in page
+    assert "Khóa sổ năm 2026" in page and "60.000.000 đ đã cam kết nhưng chưa chi" in page
     unconfirmed = client.post("/budget/2026/close", data={})
     assert unconfirmed.status_code == 422
     assert "Hãy đánh dấu xác nhận" in unconfirmed.get_data(as_text=True)
     db.session.refresh(year)
     assert not year.is_closed
     response = client.post("/budget/2026/close", data={"confirm": "y"})
-    assert response.status_code == 302
-    page = client.get(response.headers["Location"]).get_data(as_text=True)
-    assert "Số liệu chốt năm 2026" in page and "Đã khoá sổ năm 2026" in page
+    assert response.status_code == 302 and "/jobs/" in response.headers["Location"]
+    job_page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Đã khóa sổ năm 2026" in job_page  # the close ran as a background job
+    page = client.get("/budget/2026/close").get_data(as_text=True)
+    assert "Số liệu chốt năm 2026" in page
     assert 'id="frozen-committed">80.000.000 đ' in page
     assert 'id="frozen-disbursed">20.000.000 đ' in page
     assert 'id="frozen-remaining">720.000.000 đ' in page
@@ -164,7 +166,7 @@ def test_close_year_with_confirmation_then_frozen_figures(client, login_as, db, 
     again = client.post("/budget/2026/close", data={"confirm": "y"})
     assert again.status_code == 409
     dashboard = client.get("/budget/").get_data(as_text=True)
-    assert "đã khoá sổ" in dashboard and "Số liệu chốt năm" in dashboard
+    assert "đã khóa sổ" in dashboard and "Số liệu chốt năm" in dashboard
 
 
 def test_closed_year_refuses_payments_on_the_page(client, login_as, db, year, activity,
@@ -176,12 +178,12 @@ def test_closed_year_refuses_payments_on_the_page(client, login_as, db, year, ac
         ledger.close_year(year, actor=make_user(Role.ADMIN))
     login_as(Role.FINANCE)
     page = client.get(f"/finance/dossiers/{one.id}").get_data(as_text=True)
-    assert "đã khoá sổ" in page and "Ghi khoản chi</button>" not in page and ">Đảo<" not in page
+    assert "đã khóa sổ" in page and "Ghi khoản chi</button>" not in page and ">Đảo<" not in page
     response = client.post(f"/finance/dossiers/{one.id}/payments",
                            data={"paid_on": local_today().strftime("%d/%m/%Y"),
                                  "amount_vnd": "1.000.000", "voucher_no": "PC-9",
                                  "method": "transfer"})
-    assert response.status_code == 409 and "đã khoá sổ" in response.get_data(as_text=True)
+    assert response.status_code == 409 and "đã khóa sổ" in response.get_data(as_text=True)
 
 
 def test_year_picker_lists_every_year(client, login_as, make_year):

@@ -261,3 +261,108 @@ def test_pages_have_no_inline_script_or_style(client, login_as, approved):
         page = client.get(url).get_data(as_text=True)
         assert "style=" not in page
         assert not re.search(r"<script(?![^>]*\bsrc=)", page)
+
+
+def test_unpaid_list_finds_a_name_typed_without_diacritics(client, login_as, approved):
+    from grants.domain.text import search_key
+
+    login_as(Role.FINANCE)
+    typed = search_key(approved.organisation.name).upper()
+    assert typed != approved.organisation.name.upper()
+    found = client.get("/finance/", query_string={"q": typed}).get_data(as_text=True)
+    assert approved.code in found
+
+
+# --- two people above the year's threshold (issue 13.2) ------------------------------------
+
+
+def test_payment_above_the_threshold_waits_for_a_second_person(client, db, year, approved,
+                                                              login, make_user):
+    from grants.models import PendingPayment
+
+    year.payment_threshold_vnd = 25_000_000
+    db.session.commit()
+    recorder, chief = make_user(Role.FINANCE), make_user(Role.CHIEF_ACCOUNTANT)
+    login(recorder)
+    response = client.post(f"/finance/dossiers/{approved.id}/payments",
+                           data=payment_form(amount_vnd="30.000.000"), follow_redirects=True)
+    page = response.get_data(as_text=True)
+    assert "đang chờ" in page and "Chờ người khác xác nhận" in page
+    assert "Xác nhận chi" not in page  # the recorder is offered no confirm button
+    assert entries(db) == 1  # only the commitment
+    figures = client.get("/budget/").get_data(as_text=True)
+    assert re.search(r'id="disbursed-vnd">0 đ<', figures)
+    assert "30.000.000 đ" in figures.split('id="pending-vnd"')[1][:200]
+    pending = db.session.scalar(select(PendingPayment))
+    client.post(f"/finance/pending/{pending.id}/confirm", data={})
+    assert entries(db) == 1  # the recorder's own confirmation is refused
+
+    login(chief)
+    assert client.post(f"/finance/dossiers/{approved.id}/payments",
+                       data=payment_form(voucher_no="PC-02")).status_code == 403
+    listed = client.get("/finance/pending").get_data(as_text=True)
+    assert "Xác nhận chi" in listed and approved.code in listed
+    response = client.post(f"/finance/pending/{pending.id}/confirm", data={"back": "list"},
+                           follow_redirects=True)
+    assert "Đã xác nhận khoản chi 30.000.000 đ" in response.get_data(as_text=True)
+    assert entries(db) == 2
+    assert dashboard_figures(client)["disbursed-vnd"] == "30.000.000 đ"
+
+
+def test_the_payment_page_tells_paid_from_waiting_and_who_may_reverse(client, db, year,
+                                                                      approved, login,
+                                                                      make_user):
+    year.payment_threshold_vnd = 25_000_000
+    db.session.commit()
+    recorder, chief = make_user(Role.FINANCE), make_user(Role.CHIEF_ACCOUNTANT)
+    page_url = f"/finance/dossiers/{approved.id}"
+    login(chief)  # nothing paid yet: the chief accountant is not told it is paid in full
+    assert "đã được chi đủ" not in client.get(page_url).get_data(as_text=True)
+    login(recorder)
+    page = client.post(f"{page_url}/payments", data=payment_form(amount_vnd="30.000.000"),
+                       follow_redirects=True).get_data(as_text=True)
+    assert "đã được chi đủ" not in page  # it only waits
+    assert "Phần còn được chi của hồ sơ đang chờ xác nhận" in page
+    from grants.models import PendingPayment
+
+    pending = db.session.scalar(select(PendingPayment))
+    login(chief)
+    client.post(f"/finance/pending/{pending.id}/confirm", data={})
+    page = client.get(page_url).get_data(as_text=True)
+    assert "Hồ sơ đã được chi đủ số tiền được duyệt." in page
+    assert "/reverse" not in page  # the chief accountant never records nor reverses
+    login(recorder)
+    assert "/reverse" in client.get(page_url).get_data(as_text=True)
+
+
+def test_cancel_a_pending_payment_needs_a_reason(client, db, year, approved, login, make_user):
+    from grants.models import PendingPayment
+    from grants.services import ledger
+
+    year.payment_threshold_vnd = 0
+    db.session.commit()
+    recorder = make_user(Role.FINANCE)
+    with atomic():
+        ledger.record_payment(approved, actor=recorder, amount_vnd=5_000_000,
+                              paid_on=local_today(), voucher_no="PC-9", method="cash")
+    pending = db.session.scalar(select(PendingPayment))
+    login(make_user(Role.FINANCE))
+    assert client.post(f"/finance/pending/{pending.id}/cancel", data={"reason": ""}
+                       ).status_code == 422
+    assert client.post(f"/finance/pending/{pending.id}/cancel",
+                       data={"reason": "Sai số chứng từ"}).status_code == 302
+    db.session.refresh(pending)
+    assert pending.status == "cancelled" and entries(db) == 1
+
+
+def test_year_settings_edit_the_threshold(client, db, year, login_as):
+    login_as(Role.ADMIN)
+    page = client.get(f"/admin/years/{year.id}").get_data(as_text=True)
+    assert "100.000.000" in page and "payment_threshold_vnd" in page
+    response = client.post(f"/admin/years/{year.id}", data={
+        "budget_vnd": "100.000.000", "target_min": "16", "target_max": "50",
+        "authority": year.authority, "signer_title": "GIÁM ĐỐC", "intake_open": "y",
+        "payment_threshold_vnd": "50.000.000"})
+    assert response.status_code == 302
+    db.session.refresh(year)
+    assert year.payment_threshold_vnd == 50_000_000

@@ -26,21 +26,21 @@ def test_records_clerk_previews_then_issues_the_decision(client, db, world, logi
     assert "Vào số và phát hành" in page.get_data(as_text=True)
     response = client.post(f"/records/{dossier.id}/issue",
                            data={"expected_version": dossier.version}, follow_redirects=True)
-    assert "Đã vào số 1/QĐ-SKHCN" in response.get_data(as_text=True)
+    assert "Đã vào số 01/QĐ-SKHCN" in response.get_data(as_text=True)
     db.session.expire_all()
-    assert db.session.get(type(dossier), dossier.id).state == Status.ISSUED
+    assert db.session.get(type(dossier), dossier.id).status == Status.ISSUED
 
 
 def test_stale_issue_form_changes_nothing(client, db, world, login):
     dossier = to_reviewed(db, world, draft(db, world))
-    act(db, svc.reject, dossier, actor=world[Role.LEADER], reasons=["Thiếu hoá đơn"])
+    act(db, svc.reject, dossier, actor=world[Role.LEADER], reasons=["Thiếu hóa đơn"])
     login(world[Role.RECORDS])
     response = client.post(f"/records/{dossier.id}/issue",
                            data={"expected_version": dossier.version - 1},
                            follow_redirects=True)
     assert "người khác thay đổi" in response.get_data(as_text=True)
     db.session.expire_all()
-    assert db.session.get(type(dossier), dossier.id).state == Status.REJECTED
+    assert db.session.get(type(dossier), dossier.id).status == Status.REJECTED
 
 
 def test_issue_before_decision_is_refused(client, db, world, login):

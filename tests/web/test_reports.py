@@ -8,7 +8,8 @@ import pytest
 from openpyxl import Workbook
 
 from grants.domain.roles import Role
-from grants.services import reports
+from grants.queries.reports.cache import clear_cache
+from tests.export_jobs import export_via_job
 from tests.integration.test_legacy_import import GOOD, HEADERS
 
 PAGES = ("budget", "targets", "demand", "processing")
@@ -16,10 +17,10 @@ PAGES = ("budget", "targets", "demand", "processing")
 
 @pytest.fixture
 def year(db, make_year):
+    from grants.demo.reference import CATALOGUE
     from grants.models import CatalogueItem
-    from grants.services.demo import CATALOGUE
 
-    reports.clear_cache()
+    clear_cache()
     db.session.add_all(CatalogueItem(code=c, name=n, kind=k) for c, n, k in CATALOGUE)
     db.session.commit()
     make_year(year=2024, budget_vnd=100_000_000)
@@ -33,20 +34,21 @@ def test_leaders_division_finance_and_admin_see_every_report(client, login_as, y
     assert 'href="/reports/"' in home  # the navigation offers the reports
     for url in ["/reports/", "/reports/years", *(f"/reports/2026/{page}" for page in PAGES)]:
         assert client.get(url).status_code == 200, url
-    for url in [*(f"/reports/2026/{p}.xlsx" for p in ("budget", "targets", "demand",
-                                                      "processing")),
-                "/reports/years.xlsx", "/reports/register.xlsx?year=2026"]:
-        response = client.get(url)
-        assert response.status_code == 200 and response.data.startswith(b"PK"), url
+    for kind, year_ in [*((k, 2026) for k in ("budget_report", "target_report",
+                                               "demand_report", "processing_report")),
+                        ("years_report", None), ("register", 2026)]:
+        response = export_via_job(client, kind, year_)
+        assert response.data.startswith(b"PK"), kind
         response.close()
 
 
 @pytest.mark.parametrize("role", [Role.CLERK, Role.APPRAISER, Role.RECORDS, Role.APPLICANT])
 def test_other_roles_are_refused(client, login_as, year, role):
     login_as(role)
-    for url in ("/reports/", "/reports/2026/budget", "/reports/2026/budget.xlsx",
-                "/reports/2026/charts/months.svg", "/reports/register.xlsx", "/reports/import"):
+    for url in ("/reports/", "/reports/2026/budget", "/jobs/",
+                "/reports/2026/charts/months.svg", "/reports/import"):
         assert client.get(url).status_code == 403, url
+    assert client.post("/jobs/start/register", data={"year": 2026}).status_code == 403
 
 
 def test_anonymous_goes_to_login(client, year):
@@ -58,7 +60,7 @@ def test_a_page_is_printable_and_strict(client, login_as, year):
     login_as(Role.LEADER)
     for page in PAGES:
         html = client.get(f"/reports/2026/{page}").get_data(as_text=True)
-        assert f'href="/reports/2026/{page}.xlsx"' in html and "Tải Excel" in html
+        assert 'action="/jobs/start/' in html and "Xuất Excel" in html
         assert "data-print" in html and "css/print.css" in html
         assert re.search(r'<img class="chart[^"]*" src="/reports/2026/charts/[a-z-]+\.svg"', html)
         # The CSP allows no inline script and no style attributes.
@@ -76,7 +78,7 @@ def test_missing_year_is_404_with_a_message(client, login_as, year):
 
 
 def test_year_over_year_needs_two_years(client, login_as, make_year, db):
-    reports.clear_cache()
+    clear_cache()
     make_year(year=2026)
     login_as(Role.LEADER)
     html = client.get("/reports/years").get_data(as_text=True)
@@ -179,3 +181,11 @@ def test_an_oversized_file_is_refused(app, client, login_as, year):
     app.config["MAX_UPLOAD_BYTES"] = 1000
     page = client.post("/reports/import", data=_upload(GOOD), content_type="multipart/form-data")
     assert page.status_code == 413 and "Tệp lớn hơn" in page.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("name", ["kinds", "items", "communes", "types", "on-time", "steps"])
+def test_charts_of_a_year_without_dossiers_say_so(client, login_as, year, name):
+    login_as(Role.LEADER)
+    response = client.get(f"/reports/2026/charts/{name}.svg")
+    assert response.status_code == 200 and response.mimetype == "image/svg+xml"
+    assert b"<svg" in response.data

@@ -9,10 +9,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from grants.db import local_now
 from grants.domain.roles import Role
 from grants.domain.workflow import Action, Status
+from grants.queries import worklists
 from grants.services import dossiers as svc
-from grants.services import worklists
 from tests.walk import act as _act
 from tests.walk import draft as _draft
 from tests.walk import full_checklist as _full_checklist
@@ -83,9 +84,15 @@ def web_assign(client, db, dossier, appraiser):
     return fresh(db, dossier)
 
 
-def web_visit(client, db, dossier):
+def visit_time() -> datetime:
+    """A visit time the rules accept for a dossier received today: now, to the minute."""
+    return local_now().replace(second=0, microsecond=0)
+
+
+def web_visit(client, db, dossier, when=None):
     response = client.post(f"/appraisal/{dossier.id}/visit", data={
-        "expected_version": dossier.version, "visited_at": "05/03/2026 09:30",
+        "expected_version": dossier.version,
+        "visited_at": (when or visit_time()).strftime("%d/%m/%Y %H:%M"),
         "place": "Nhà máy số 2, KCN Quế Võ", "team": "Phạm Thị Dung - Chuyên viên\n"
         "Hoàng Văn Em - Chuyên viên", "org_representatives": "Nguyễn Văn An - Giám đốc",
         "findings": "Tổ chức đã áp dụng và duy trì hiệu quả hệ thống quản lý."})
@@ -145,12 +152,12 @@ def test_approved_dossier_walks_every_staff_page(client, db, login, world):
     assert w["org"].name in text(lookup)
 
     dossier = web_take_in(client, db, w)
-    assert dossier.state == Status.SUBMITTED and dossier.channel == "counter"
+    assert dossier.status == Status.SUBMITTED and dossier.channel == "counter"
     assert [i.requested_vnd for i in dossier.items] == [50_000_000, 20_000_000]
     assert dossier.code in text(client.get("/intake/"))
     check = client.get(f"/intake/{dossier.id}/check")
     assert check.status_code == 200
-    assert "Hoá đơn, chứng từ thanh toán chi phí" in text(check)
+    assert "Hóa đơn, chứng từ thanh toán chi phí" in text(check)
     assert "Bản sao, đã đối chiếu bản chính" in text(check)
 
     response = client.post(f"/intake/{dossier.id}/check",
@@ -158,7 +165,7 @@ def test_approved_dossier_walks_every_staff_page(client, db, login, world):
                                  **checklist_data(dossier)}, follow_redirects=True)
     assert "Đã tiếp nhận hồ sơ" in text(response) and "Hẹn trả kết quả" in text(response)
     dossier = fresh(db, dossier)
-    assert dossier.state == Status.RECEIVED and dossier.due_at is not None
+    assert dossier.status == Status.RECEIVED and dossier.due_at is not None
     sighted = db.session.scalar(select(ChecklistResult).where(
         ChecklistResult.dossier_id == dossier.id,
         ChecklistResult.copy_kind == "original_sighted"))
@@ -170,15 +177,16 @@ def test_approved_dossier_walks_every_staff_page(client, db, login, world):
     assign_page = client.get(f"/review/{dossier.id}/assign")
     assert "đang thụ lý 0 hồ sơ" in text(assign_page)
     dossier = web_assign(client, db, dossier, w[Role.APPRAISER])
-    assert dossier.state == Status.ASSIGNED and dossier.assignee_id == w[Role.APPRAISER].id
+    assert dossier.status == Status.ASSIGNED and dossier.assignee_id == w[Role.APPRAISER].id
     assert "đang thụ lý 1 hồ sơ" in text(client.get(f"/review/{dossier.id}/assign"))
 
     login(w[Role.APPRAISER])
     assert dossier.code in text(client.get("/appraisal/"))
     assert client.get(f"/appraisal/{dossier.id}/visit").status_code == 200
-    dossier = web_visit(client, db, dossier)
+    when = visit_time()
+    dossier = web_visit(client, db, dossier, when)
     visit = db.session.scalar(select(SiteVisit).where(SiteVisit.dossier_id == dossier.id))
-    assert visit.visited_at == datetime(2026, 3, 5, 9, 30)
+    assert visit.visited_local == when
     assert visit.team.splitlines() == ["Phạm Thị Dung - Chuyên viên",
                                        "Hoàng Văn Em - Chuyên viên"]
     form = client.get(f"/appraisal/{dossier.id}/appraise")
@@ -187,9 +195,9 @@ def test_approved_dossier_walks_every_staff_page(client, db, login, world):
                           data=appraise_data(dossier, op="preview",
                                              eligible={"5S": "30.000.000"}))
     assert preview.status_code == 200 and "15.000.000 đ" in text(preview)
-    assert fresh(db, dossier).state == Status.ASSIGNED
+    assert fresh(db, dossier).status == Status.ASSIGNED
     dossier = web_appraise(client, db, dossier, eligible={"5S": "30.000.000"})
-    assert dossier.state == Status.APPRAISED
+    assert dossier.status == Status.APPRAISED
     assert {i.catalogue_item.code: i.proposed_vnd for i in dossier.items} == {
         "ISO9001": 50_000_000, "5S": 15_000_000}
 
@@ -198,7 +206,7 @@ def test_approved_dossier_walks_every_staff_page(client, db, login, world):
     assert review.status_code == 200 and "Đề xuất hỗ trợ" in text(review)
     assert "Nhà máy số 2, KCN Quế Võ" in text(review)
     dossier = web_review(client, db, dossier)
-    assert dossier.state == Status.REVIEWED
+    assert dossier.status == Status.REVIEWED
 
     login(w[Role.APPRAISER])
     page = text(client.get(f"/dossiers/{dossier.id}"))
@@ -216,7 +224,7 @@ def test_approved_dossier_walks_every_staff_page(client, db, login, world):
                                     for i in dossier.items}}, follow_redirects=True)
     assert "Đã phê duyệt hỗ trợ" in text(response) and "65.000.000 đ" in text(response)
     dossier = fresh(db, dossier)
-    assert dossier.state == Status.APPROVED and dossier.approved_vnd == 65_000_000
+    assert dossier.status == Status.APPROVED and dossier.approved_vnd == 65_000_000
     assert w["year"].committed_vnd == 65_000_000
 
     login(w[Role.RECORDS])
@@ -235,12 +243,12 @@ def test_approved_dossier_walks_every_staff_page(client, db, login, world):
     missing = client.post(f"/intake/{dossier.id}/return",
                           data={"expected_version": dossier.version, "channel": "counter"})
     assert missing.status_code == 422 and "Nhập họ tên người nhận kết quả." in text(missing)
-    assert fresh(db, dossier).state == Status.ISSUED
+    assert fresh(db, dossier).status == Status.ISSUED
     done = client.post(f"/intake/{dossier.id}/return", data={
         "expected_version": dossier.version, "channel": "counter",
         "collected_by": "Nguyễn Văn An", "shown_document": "Giấy hẹn trả kết quả"})
     assert done.status_code == 302
-    assert fresh(db, dossier).state == Status.RETURNED
+    assert fresh(db, dossier).status == Status.RETURNED
 
 
 def test_rejected_dossier_walks_every_staff_page(client, db, login, world):
@@ -250,10 +258,10 @@ def test_rejected_dossier_walks_every_staff_page(client, db, login, world):
     reasons = w["year"].reasons
     dossier = to_appraised(client, db, login, w, recommendation="reject",
                            reasons=[str(reasons[3].id)],
-                           other_reasons="Hoá đơn không khớp hợp đồng")
-    assert dossier.state == Status.APPRAISED
+                           other_reasons="Hóa đơn không khớp hợp đồng")
+    assert dossier.status == Status.APPRAISED
     appraisal = svc.latest_appraisal(dossier)
-    assert json.loads(appraisal.reasons_json) == [reasons[3].text, "Hoá đơn không khớp hợp đồng"]
+    assert json.loads(appraisal.reasons_json) == [reasons[3].text, "Hóa đơn không khớp hợp đồng"]
     assert all(i.proposed_vnd == 0 for i in dossier.items)
 
     login(w[Role.HEAD])
@@ -262,22 +270,22 @@ def test_rejected_dossier_walks_every_staff_page(client, db, login, world):
 
     login(w[Role.LEADER])
     page = text(client.get(f"/decisions/{dossier.id}"))
-    assert reasons[0].text in page and "Hoá đơn không khớp hợp đồng" in page
+    assert reasons[0].text in page and "Hóa đơn không khớp hợp đồng" in page
     # The reject form starts from the appraiser's reasons.
     assert re.search(rf'<input checked[^>]*name="reasons"[^>]*value="{reasons[3].id}"', page)
-    assert "Hoá đơn không khớp hợp đồng</textarea>" in page
+    assert "Hóa đơn không khớp hợp đồng</textarea>" in page
     empty = client.post(f"/decisions/{dossier.id}/reject",
                         data={"expected_version": dossier.version})
     assert empty.status_code == 422 and "phải nêu rõ lý do" in text(empty)
     response = client.post(f"/decisions/{dossier.id}/reject", data={
         "expected_version": dossier.version, "reasons": [str(reasons[3].id)],
-        "other_reasons": "Hoá đơn không khớp hợp đồng\n\n",
+        "other_reasons": "Hóa đơn không khớp hợp đồng\n\n",
         "next_steps": "Có thể nộp lại khi bổ sung chứng từ hợp lệ."})
     assert response.status_code == 302
     dossier = fresh(db, dossier)
-    assert dossier.state == Status.REJECTED and w["year"].committed_vnd == 0
+    assert dossier.status == Status.REJECTED and w["year"].committed_vnd == 0
     decision = svc.decision_of(dossier)
-    assert json.loads(decision.reasons_json) == [reasons[3].text, "Hoá đơn không khớp hợp đồng"]
+    assert json.loads(decision.reasons_json) == [reasons[3].text, "Hóa đơn không khớp hợp đồng"]
     page = text(client.get(f"/dossiers/{dossier.id}"))
     assert "Không hỗ trợ" in page and "Có thể nộp lại khi bổ sung" in page
 
@@ -295,28 +303,28 @@ def test_supplement_request_prefilled_then_resubmitted_at_the_desk(client, db, l
     data = checklist_data(dossier, missing=("HOADON",))
     incomplete = client.post(f"/intake/{dossier.id}/check",
                              data={"op": "receive", "expected_version": dossier.version, **data})
-    assert incomplete.status_code == 422 and "Thiếu: Hoá đơn" in text(incomplete)
-    assert fresh(db, dossier).state == Status.SUBMITTED
+    assert incomplete.status_code == 422 and "Thiếu: Hóa đơn" in text(incomplete)
+    assert fresh(db, dossier).status == Status.SUBMITTED
     assert fresh(db, dossier).checklist_results == []
 
     page = client.post(f"/intake/{dossier.id}/check",
                        data={"op": "supplement", "expected_version": dossier.version, **data})
     assert page.status_code == 200
-    assert "Hoá đơn, chứng từ thanh toán chi phí — Chưa nộp</textarea>" in text(page)
-    assert fresh(db, dossier).state == Status.SUBMITTED   # nothing written yet
+    assert "Hóa đơn, chứng từ thanh toán chi phí — Chưa nộp</textarea>" in text(page)
+    assert fresh(db, dossier).status == Status.SUBMITTED   # nothing written yet
 
     nothing = client.post(f"/intake/{dossier.id}/supplement",
                           data={"expected_version": dossier.version, "items": "  ", **data})
     assert nothing.status_code == 422 and "ít nhất một giấy tờ" in text(nothing)
     response = client.post(f"/intake/{dossier.id}/supplement", data={
         "expected_version": dossier.version, **data,
-        "items": "Hoá đơn, chứng từ thanh toán chi phí — bản sao có chứng thực\n"
+        "items": "Hóa đơn, chứng từ thanh toán chi phí — bản sao có chứng thực\n"
                  "Biên bản thanh lý hợp đồng"})
     assert response.status_code == 302
     dossier = fresh(db, dossier)
-    assert dossier.state == Status.SUPPLEMENT_REQUESTED and dossier.due_at is None
+    assert dossier.status == Status.SUPPLEMENT_REQUESTED and dossier.due_at is None
     (_, items), = worklists.supplement_requests(dossier.id)
-    assert items == [{"label": "Hoá đơn, chứng từ thanh toán chi phí",
+    assert items == [{"label": "Hóa đơn, chứng từ thanh toán chi phí",
                       "note": "bản sao có chứng thực"},
                      {"label": "Biên bản thanh lý hợp đồng", "note": ""}]
     page = text(client.get(f"/dossiers/{dossier.id}"))
@@ -325,12 +333,12 @@ def test_supplement_request_prefilled_then_resubmitted_at_the_desk(client, db, l
     assert client.get(f"/intake/{dossier.id}/resubmit").status_code == 200
     response = client.post(f"/intake/{dossier.id}/resubmit",
                            data={"expected_version": dossier.version,
-                                 "note": "Tổ chức nộp bổ sung hoá đơn bản chứng thực"})
+                                 "note": "Tổ chức nộp bổ sung hóa đơn bản chứng thực"})
     assert response.status_code == 302
     dossier = fresh(db, dossier)
-    assert dossier.state == Status.SUBMITTED
+    assert dossier.status == Status.SUBMITTED
     dossier = web_receive(client, db, dossier)
-    assert dossier.state == Status.RECEIVED and dossier.due_at is not None
+    assert dossier.status == Status.RECEIVED and dossier.due_at is not None
 
 
 def test_refusal_needs_a_reason(client, db, login, world):
@@ -339,13 +347,13 @@ def test_refusal_needs_a_reason(client, db, login, world):
     empty = client.post(f"/intake/{dossier.id}/refuse",
                         data={"expected_version": dossier.version, "reason": " "})
     assert empty.status_code == 422 and "Nhập lý do từ chối tiếp nhận." in text(empty)
-    assert fresh(db, dossier).state == Status.SUBMITTED
+    assert fresh(db, dossier).status == Status.SUBMITTED
     response = client.post(f"/intake/{dossier.id}/refuse", data={
         "expected_version": dossier.version,
         "reason": "Tổ chức không thuộc đối tượng hỗ trợ"}, follow_redirects=True)
     assert "Đã từ chối tiếp nhận" in text(response)
     dossier = fresh(db, dossier)
-    assert dossier.state == Status.REFUSED
+    assert dossier.status == Status.REFUSED
     assert "Tổ chức không thuộc đối tượng hỗ trợ" in text(client.get(f"/dossiers/{dossier.id}"))
 
 
@@ -357,14 +365,14 @@ def test_rework_by_head_and_by_leader(client, db, login, world):
                         data={"expected_version": dossier.version, "note": ""})
     assert empty.status_code == 422 and "Ghi rõ nội dung cần thẩm định lại." in text(empty)
     response = client.post(f"/review/{dossier.id}/rework", data={
-        "expected_version": dossier.version, "note": "Xác minh lại hoá đơn số 0001234"})
+        "expected_version": dossier.version, "note": "Xác minh lại hóa đơn số 0001234"})
     assert response.status_code == 302
     dossier = fresh(db, dossier)
-    assert dossier.state == Status.ASSIGNED and svc.open_appraisal(dossier).round == 2
+    assert dossier.status == Status.ASSIGNED and svc.open_appraisal(dossier).round == 2
 
     login(w[Role.APPRAISER])
     form = text(client.get(f"/appraisal/{dossier.id}/appraise"))
-    assert "Xác minh lại hoá đơn số 0001234" in form and 'value="120.000.000"' in form
+    assert "Xác minh lại hóa đơn số 0001234" in form and 'value="120.000.000"' in form
     dossier = web_appraise(client, db, dossier)
     login(w[Role.HEAD])
     dossier = web_review(client, db, dossier)
@@ -374,7 +382,7 @@ def test_rework_by_head_and_by_leader(client, db, login, world):
         "expected_version": dossier.version, "note": "Làm rõ hiệu quả áp dụng 5S"})
     assert response.status_code == 302
     dossier = fresh(db, dossier)
-    assert dossier.state == Status.ASSIGNED and svc.open_appraisal(dossier).round == 3
+    assert dossier.status == Status.ASSIGNED and svc.open_appraisal(dossier).round == 3
 
 
 # ------------------------------------------------------------------ buttons and gates
@@ -439,7 +447,7 @@ def test_wrong_role_cannot_post_actions(client, db, login, world):
     response = client.post(f"/decisions/{dossier.id}/approve",
                            data={"expected_version": dossier.version})
     assert response.status_code == 403
-    assert fresh(db, dossier).state == Status.REVIEWED
+    assert fresh(db, dossier).status == Status.REVIEWED
 
 
 def test_anonymous_is_sent_to_login(client, world):
@@ -491,7 +499,7 @@ def test_bad_eligible_cost_is_shown_beside_the_field(client, db, login, world):
                             data=appraise_data(dossier, recommendation="reject"))
     assert no_reason.status_code == 422 and "cần nêu rõ lý do" in text(no_reason)
     dossier = fresh(db, dossier)
-    assert dossier.state == Status.ASSIGNED
+    assert dossier.status == Status.ASSIGNED
     assert all(i.eligible_cost_vnd is None and i.proposed_vnd is None for i in dossier.items)
 
 
@@ -508,7 +516,7 @@ def test_appraisal_without_visit_is_refused_on_the_form(client, db, login, world
     assert bad_date.status_code == 422 and "dd/mm/yyyy HH:MM" in text(bad_date)
     response = client.post(f"/appraisal/{dossier.id}/appraise", data=appraise_data(dossier))
     assert response.status_code == 409 and "thẩm định thực tế" in text(response)
-    assert fresh(db, dossier).state == Status.ASSIGNED
+    assert fresh(db, dossier).status == Status.ASSIGNED
 
 
 def test_approve_above_the_rule_is_shown_beside_the_field(client, db, login, world):
@@ -530,7 +538,7 @@ def test_approve_above_the_rule_is_shown_beside_the_field(client, db, login, wor
         f"amount_{item.id}": "1"})
     assert garbage.status_code == 422
     dossier = fresh(db, dossier)
-    assert dossier.state == Status.REVIEWED and w["year"].committed_vnd == 0
+    assert dossier.status == Status.REVIEWED and w["year"].committed_vnd == 0
     assert all(i.approved_vnd is None for i in dossier.items)
 
 
@@ -551,7 +559,7 @@ def test_budget_exceeded_is_shown_on_the_form_and_nothing_is_written(client, db,
     assert response.status_code == 409
     assert "Vượt ngân sách" in page and "chỉ còn 60.000.000 đ" in page
     dossier = fresh(db, dossier)
-    assert dossier.state == Status.REVIEWED and dossier.approved_vnd == 0
+    assert dossier.status == Status.REVIEWED and dossier.approved_vnd == 0
     assert w["year"].committed_vnd == 0
     assert db.session.scalar(select(func.count()).select_from(LedgerEntry)) == 0
 
@@ -570,13 +578,13 @@ def test_double_support_needs_an_override_reason(client, db, login, world):
     blocked = client.post(f"/decisions/{second.id}/approve", data={
         "expected_version": second.version, f"amount_{item.id}": "40.000.000"})
     assert blocked.status_code == 409 and "hai lần" in text(blocked)
-    assert fresh(db, second).state == Status.REVIEWED
+    assert fresh(db, second).status == Status.REVIEWED
     response = client.post(f"/decisions/{second.id}/approve", data={
         "expected_version": second.version, f"amount_{item.id}": "40.000.000",
         f"override_{item.id}": "Chứng nhận lại theo phiên bản mới, lãnh đạo Sở đồng ý"})
     assert response.status_code == 302
     second = fresh(db, second)
-    assert second.state == Status.APPROVED
+    assert second.status == Status.APPROVED
     assert second.items[0].double_support_override.startswith("Chứng nhận lại")
 
 
@@ -613,7 +621,7 @@ def test_illegal_action_flashes_and_changes_nothing(client, db, login, world):
                            data={"expected_version": dossier.version}, follow_redirects=True)
     assert response.status_code == 200
     assert "Không thể thực hiện thao tác «Trình lãnh đạo»" in text(response)
-    assert fresh(db, dossier).state == Status.RECEIVED
+    assert fresh(db, dossier).status == Status.RECEIVED
     page = client.get(f"/decisions/{dossier.id}")
     assert page.status_code == 403   # the head is not leadership at all
     login(w[Role.LEADER])
@@ -662,7 +670,7 @@ def test_attachments_and_documents_are_served_to_staff_only(client, db, login, w
     body = b"%PDF-1.4 tep dinh kem"
     STORED = "0123456789abcdef0123456789abcdef.pdf"  # noqa: N806
     (folder / STORED).write_bytes(body)
-    attachment = Attachment(dossier_id=dossier.id, original_name="Hoá đơn.pdf",
+    attachment = Attachment(dossier_id=dossier.id, original_name="Hóa đơn.pdf",
                             stored_name=STORED, content_type="application/pdf",
                             size_bytes=len(body), sha256=hashlib.sha256(body).hexdigest())
     pdf = b"%PDF-1.7 quyet dinh"
@@ -675,7 +683,7 @@ def test_attachments_and_documents_are_served_to_staff_only(client, db, login, w
 
     login(w[Role.HEAD])
     page = text(client.get(f"/dossiers/{dossier.id}"))
-    assert "Hoá đơn.pdf" in page and "12/QĐ-SKHCN" in page
+    assert "Hóa đơn.pdf" in page and "12/QĐ-SKHCN" in page
     with client.get(f"/dossiers/{dossier.id}/attachments/{attachment.id}") as got:
         assert got.status_code == 200 and got.data == body
         assert got.mimetype == "application/pdf"
@@ -711,3 +719,64 @@ def test_records_queue_links_to_the_issuing_page(app, client, db, login, world):
     login(w[Role.RECORDS])
     assert f'href="{url}"' in text(client.get("/records/"))
     assert "Vào số, ban hành văn bản</a>" in text(client.get(f"/dossiers/{dossier.id}"))
+
+
+def _visible(response) -> str:
+    from tests.security.markup import Page
+
+    return Page(text(response)).text
+
+
+def test_supplement_request_without_a_copy_kind_says_so_where_the_clerk_sees_it(
+        client, db, login, world):
+    """Issue 12 #1/#2: "Có" ticked on lines without "Hình thức", then "Yêu cầu bổ sung…": the
+    check page says so beside every such line at once (not only the first), and a supplement
+    request posted with a line still without its kind (the kinds ride in hidden inputs) shows
+    the error in the visible summary, not only on the hidden field."""
+    login(world[Role.CLERK])
+    dossier = web_take_in(client, db, world)
+    lines = list(dossier.program_year.checklist)
+    data = {f"present_{line.id}": "y" for line in lines[:2]}
+    page = client.post(f"/intake/{dossier.id}/check",
+                       data={"op": "supplement", "expected_version": dossier.version, **data})
+    assert page.status_code == 422
+    shown = _visible(page)
+    for line in lines[:2]:
+        assert f"Chọn hình thức bản sao cho «{line.label}»." in shown
+    response = client.post(f"/intake/{dossier.id}/supplement", data={
+        "expected_version": dossier.version, **data, f"copy_kind_{lines[0].id}": "",
+        "items": "Hoá đơn, chứng từ thanh toán chi phí"})
+    assert response.status_code == 422
+    assert f"«{lines[0].label}»" in _visible(response)
+    assert fresh(db, dossier).status == Status.SUBMITTED
+
+
+def test_lines_with_an_uploaded_file_are_ticked_at_the_desk(app, client, db, login, world):
+    """Issue 12 #2: an online dossier whose applicant uploaded a file against every line comes
+    to the desk with those lines ticked "Có" as electronic copies; receiving it as shown does
+    not say "Hồ sơ chưa đầy đủ…"."""
+    import io
+
+    from grants.services import uploads
+    from tests.security.markup import Page
+    from tests.security.scene import PDF
+
+    dossier = _draft(db, world, channel="online")
+    lines = list(dossier.program_year.checklist)
+    for line in lines:
+        _act(db, uploads.store_attachment, dossier, actor=world["applicant"],
+             stream=io.BytesIO(PDF), original_name=f"{line.code}.pdf",
+             checklist_item_id=line.id, upload_dir=app.config["UPLOAD_DIR"],
+             max_bytes=1 << 20, max_dossier_bytes=1 << 24)
+    _act(db, svc.submit, dossier, actor=world["applicant"], declaration=True)
+    login(world[Role.CLERK])
+    page = client.get(f"/intake/{dossier.id}/check")
+    form = next(f for f in Page(text(page)).forms if f.action.endswith("/check"))
+    sent = dict(form.fields)
+    for line in lines:
+        assert sent.get(f"present_{line.id}") == "y", line.label
+        assert sent.get(f"copy_kind_{line.id}") == "digital", line.label
+    response = client.post(f"/intake/{dossier.id}/check", data={**sent, "op": "receive"})
+    assert response.status_code == 302, _visible(response)[:2000]
+    assert "Hồ sơ chưa đầy đủ" not in text(client.get(response.headers["Location"]))
+    assert fresh(db, dossier).status == Status.RECEIVED

@@ -1,0 +1,1 @@
+"""Read side: named queries for pages, API and exports (no writes)."""

@@ -1,0 +1,189 @@
+"""A person's data under Law 91/2025/QH15 (issue 13 point 12): the export of everything the
+app holds about one person, and its erasure where the law allows.
+
+Erasure replaces the identifying values (e-mail, name, phone) of the account, of the
+organisation's contact fields that are this person's, of the e-mails sent to them, and inside
+the audit trail and the security log, whose rows stay (they are append-only: the replacement
+goes through the one controlled path, see ``_redact_trails``). What is kept: the organisation
+(a legal entity, not a person), its tax code and its dossiers, which record public money
+(``grants.domain.privacy.KEEP_BASIS``), and every row of the trails."""
+
+import json
+import secrets
+
+from sqlalchemy import select, text
+
+from grants.db import utcnow
+from grants.domain.errors import Conflict, Forbidden, InvalidInput
+from grants.domain.policy import Permission, can
+from grants.domain.privacy import KEEP_BASIS, NOTICE_VERSION, REPLACEMENT
+from grants.extensions import db
+from grants.models import (
+    ApiToken,
+    AuditEvent,
+    Dossier,
+    OrganisationClaim,
+    OutgoingEmail,
+    PersonalDataErasure,
+    SecurityEvent,
+    User,
+)
+from grants.services import audit, security_log, uploads
+
+
+def _allowed(actor: User) -> None:
+    if not can(actor, Permission.MANAGE_PERSONAL_DATA):
+        raise Forbidden("Chỉ quản trị viên xuất hoặc xóa dữ liệu cá nhân.")
+
+
+def _when(value):
+    return value.isoformat() if value is not None else None
+
+
+def export_person(user: User, *, actor: User) -> dict:
+    """Everything the app holds about ``user``, as JSON-ready data; recorded in the security
+    log (an export of personal data). Raises Forbidden for anyone but an admin."""
+    _allowed(actor)
+    org = user.organisation
+    data = {
+        "notice_version": NOTICE_VERSION,
+        "exported_at": _when(utcnow()),
+        "account": {
+            "id": user.id, "email": user.email, "full_name": user.full_name,
+            "title": user.title, "phone": user.phone,
+            "roles": sorted(r.value for r in user.roles), "active": user.is_active_account,
+            "created_at": _when(user.created_at), "last_login_at": _when(user.last_login_at),
+            "email_confirmed_at": _when(user.email_confirmed_at),
+            "privacy_consent_at": _when(user.privacy_consent_at),
+            "privacy_notice_version": user.privacy_notice_version,
+            "anonymised_at": _when(user.anonymised_at),
+        },
+        "organisation": None if org is None else {
+            "id": org.id, "name": org.name, "tax_code": org.tax_code,
+            "verification": org.verification, "address": org.address,
+            "representative": org.representative,
+            "representative_title": org.representative_title, "phone": org.phone,
+            "email": org.email,
+            "dossiers": [{"code": d.code, "status": d.status,
+                          "submitted_at": _when(d.submitted_at)}
+                         for d in db.session.scalars(select(Dossier).where(
+                             Dossier.organisation_id == org.id).order_by(Dossier.id))],
+        },
+        "claims": [{"id": c.id, "tax_code": c.tax_code, "status": c.status,
+                    "certificate": c.certificate_original_name, "reason": c.reason,
+                    "created_at": _when(c.created_at)}
+                   for c in db.session.scalars(select(OrganisationClaim).where(
+                       OrganisationClaim.user_id == user.id).order_by(OrganisationClaim.id))],
+        "audit_trail": [{"at": _when(e.at), "action": e.action, "object": e.object_type,
+                         "object_id": e.object_id, "ip": e.ip, "note": e.note}
+                        for e in db.session.scalars(select(AuditEvent).where(
+                            AuditEvent.actor_id == user.id).order_by(AuditEvent.id))],
+        "security_log": [{"at": _when(e.at), "kind": e.kind, "ip": e.ip}
+                         for e in db.session.scalars(select(SecurityEvent).where(
+                             SecurityEvent.user_id == user.id).order_by(SecurityEvent.id))],
+        "emails": [{"at": _when(m.created_at), "to": m.to_address, "subject": m.subject,
+                    "state": m.state}
+                   for m in db.session.scalars(select(OutgoingEmail).where(
+                       OutgoingEmail.user_id == user.id).order_by(OutgoingEmail.id))],
+        "kept_when_erased": KEEP_BASIS,
+    }
+    security_log.record("personal_data.export", user=actor, detail={"person": user.id})
+    return data
+
+
+def _identifying_values(user: User) -> list[str]:
+    values = {user.email, user.full_name, user.phone}
+    return sorted(v for v in values if v and len(v) >= 3)
+
+
+def _redact_trails(user: User, values: list[str]) -> int:
+    """Replace ``values`` in the audit trail and the security log; returns the audit rows
+    changed. Both tables refuse UPDATE by trigger. On PostgreSQL the replacement is done by
+    ``grants_redact_person``, a SECURITY DEFINER function owned by the tables' owner (the
+    application role has no right to update or to disable the triggers); it works only while
+    this erasure is recorded as in progress and only replaces whole values. On SQLite (one
+    file, no roles) the trigger lets an UPDATE through only while an erasure is in progress."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        return int(db.session.scalar(
+            text("SELECT grants_redact_person(:user_id, CAST(:values AS text[]), :replacement)"),
+            {"user_id": user.id, "values": values, "replacement": REPLACEMENT}))
+    changed = 0
+    for value in values:
+        quoted = json.dumps(value, ensure_ascii=False)
+        params = {"v": value, "jv": quoted, "r": REPLACEMENT,
+                  "jr": json.dumps(REPLACEMENT, ensure_ascii=False)}
+        changed += db.session.execute(text(
+            "UPDATE audit_events SET before_json = replace(before_json, :jv, :jr), "
+            "after_json = replace(after_json, :jv, :jr), note = replace(note, :v, :r) "
+            "WHERE instr(coalesce(before_json, '') || coalesce(after_json, '') || "
+            "coalesce(note, ''), :v) > 0"), params).rowcount
+        db.session.execute(text(
+            "UPDATE security_events SET email = CASE WHEN lower(email) = lower(:v) THEN :r "
+            "ELSE email END, detail_json = replace(detail_json, :jv, :jr) "
+            "WHERE lower(coalesce(email, '')) = lower(:v) "
+            "OR instr(coalesce(detail_json, ''), :v) > 0"), params)
+    changed += db.session.execute(text(
+        "UPDATE audit_events SET ip = NULL WHERE actor_id = :u AND ip IS NOT NULL"),
+        {"u": user.id}).rowcount
+    db.session.execute(text(
+        "UPDATE security_events SET ip = NULL WHERE user_id = :u AND ip IS NOT NULL"),
+        {"u": user.id})
+    return changed
+
+
+def anonymise_person(user: User, *, actor: User, confirm: str | None) -> PersonalDataErasure:
+    """Erase ``user``'s identifying data where the law allows (see the module's docstring).
+    ``confirm`` must repeat the person's e-mail. Raises Forbidden (not an admin, or oneself),
+    InvalidInput (field "confirm"), Conflict (done already). Audited, by id only."""
+    _allowed(actor)
+    if user.id == actor.id:
+        raise Forbidden("Không thể tự xóa dữ liệu của chính mình.")
+    if user.anonymised_at is not None:
+        raise Conflict("Dữ liệu của người này đã được ẩn danh trước đó.")
+    if (confirm or "").strip().lower() != user.email.lower():
+        raise InvalidInput("Nhập đúng thư điện tử của người này để xác nhận.", field="confirm")
+    values = _identifying_values(user)
+    erasure = PersonalDataErasure(user_id=user.id, actor_id=actor.id, in_progress=True,
+                                  audit_rows=0)
+    db.session.add(erasure)
+    db.session.flush()
+    db.session.expire_all()  # the trails are changed in SQL below
+    user = db.session.get(User, erasure.user_id)
+    erasure = db.session.get(PersonalDataErasure, erasure.id)
+    rows = _redact_trails(user, values)
+    org = user.organisation
+    if org is not None:
+        for field in ("representative", "phone", "email"):
+            value = getattr(org, field)
+            if value and value.lower() in {v.lower() for v in values}:
+                setattr(org, field, None)
+        if org.representative is None:
+            org.representative_title = None
+    for email in db.session.scalars(select(OutgoingEmail).where(
+            OutgoingEmail.user_id == user.id)):
+        email.to_address = f"an-danh-{user.id}@an-danh.invalid"
+        email.text_body = REPLACEMENT
+        email.html_body = None
+    for claim in db.session.scalars(select(OrganisationClaim).where(
+            OrganisationClaim.user_id == user.id)):
+        # The certificate names the legal representative: the file goes, its hash stays.
+        if claim.certificate_stored_name:
+            uploads.delete_after_commit(claim.certificate_stored_name)
+            claim.certificate_stored_name = None
+    for token in db.session.scalars(select(ApiToken).where(ApiToken.user_id == user.id,
+                                                           ApiToken.revoked_at.is_(None))):
+        token.revoked_at = utcnow()
+    user.email = f"an-danh-{user.id}@an-danh.invalid"
+    user.full_name = f"{REPLACEMENT} #{user.id}"
+    user.phone = None
+    user.title = None
+    user.set_password(secrets.token_urlsafe(32))
+    user.is_active_account = False
+    user.anonymised_at = utcnow()
+    erasure.audit_rows = rows
+    erasure.in_progress = False
+    db.session.flush()
+    audit.record("person.anonymise", erasure, actor=actor,
+                 after={"user": user.id, "audit_rows": rows})
+    security_log.record("personal_data.erase", user=actor, detail={"person": user.id})
+    return erasure

@@ -1,0 +1,126 @@
+"""Logins and sessions: checking a password (in the same time whether or not the account
+exists), locking an account after failed attempts, ending every session of an account.
+
+A session is revocable on the server: Flask-Login's id of a user is "<id>:<session_version>"
+(``User.get_id``) and ``user_for_session_id`` refuses an id whose version is no longer the
+account's, so raising the version (logout, password change or reset, disabling, "sign out
+everywhere") ends every session and remember cookie of the account at once, in every browser.
+"""
+
+from datetime import timedelta
+from functools import cache
+
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.attributes import set_committed_value
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from grants.db import utcnow
+from grants.domain.sessions import lockout_seconds
+from grants.extensions import db
+from grants.models import User
+from grants.queue import settings
+from grants.services import security_log
+from grants.services.accounts import normalise_email
+
+
+def user_for_session_id(session_id: str) -> User | None:
+    """The active user of a Flask-Login id "<id>:<version>", or None when the version was
+    rotated since (or the id has the old form without a version)."""
+    user_id, _, version = (session_id or "").partition(":")
+    if not user_id.isdigit() or not version.isdigit():
+        return None
+    user = db.session.get(User, int(user_id), options=[joinedload(User.role_rows)])
+    if user is None or (user.session_version or 0) != int(version):
+        return None
+    return user
+
+
+@cache
+def _dummy_hash(method: str) -> str:
+    """A hash of a random password with ``method``: what an unknown account is checked against,
+    so it costs the same time as a known one."""
+    return generate_password_hash("not-a-password-of-anyone", method=method)
+
+
+def current_method_prefix() -> str:
+    """What a hash made with the current setting starts with ("scrypt:32768:8:1")."""
+    return _dummy_hash(User.password_hash_method).split("$", 1)[0]
+
+
+def is_locked(user: User) -> bool:
+    return user.locked_until is not None and user.locked_until > utcnow()
+
+
+def check_credentials(email: str, password: str) -> User | None:
+    """The active, unlocked user with these credentials, or None (one generic message for the
+    caller). Every path checks one password hash of the current method; a failure counts
+    against the account (``register_failure``) and is logged. A hash of an older method is
+    replaced by one of the current setting."""
+    address = normalise_email(email)
+    user = db.session.scalar(select(User).where(User.email == address))
+    if user is None:
+        check_password_hash(_dummy_hash(User.password_hash_method), password or "")
+        security_log.record("login.failed", email=address[:254],
+                            detail={"reason": "unknown_account"})
+        return None
+    if not user.is_active or is_locked(user):
+        check_password_hash(_dummy_hash(User.password_hash_method), password or "")
+        reason = "locked" if user.is_active else "disabled"
+        security_log.record("login.failed", user=user, detail={"reason": reason})
+        return None
+    if not user.check_password(password or ""):
+        security_log.record("login.failed", user=user, detail={"reason": "password"})
+        register_failure(user)
+        return None
+    if user.password_hash.split("$", 1)[0] != current_method_prefix():
+        user.set_password(password)  # rehash with the current setting (policy not re-applied)
+    return user
+
+
+def register_failure(user: User) -> None:
+    """Count one failed attempt (password or second factor); lock the account once there are
+    LOCKOUT_THRESHOLD in a row, for a time that doubles with each further failure."""
+    config = settings()
+    # Counted in the database (failed_logins + 1), not from the value this request read: of
+    # attempts racing each other, every one counts (the row lock orders them).
+    failures = db.session.execute(
+        update(User).where(User.id == user.id)
+        .values(failed_logins=func.coalesce(User.failed_logins, 0) + 1)
+        .returning(User.failed_logins).execution_options(synchronize_session=False)).scalar_one()
+    set_committed_value(user, "failed_logins", failures)
+    seconds = lockout_seconds(failures, threshold=config["LOCKOUT_THRESHOLD"],
+                              base=config["LOCKOUT_BASE_SECONDS"],
+                              cap=config["LOCKOUT_MAX_SECONDS"])
+    if seconds:
+        until = utcnow() + timedelta(seconds=seconds)
+        # A later lock than one set meanwhile by a racing attempt is kept.
+        db.session.execute(
+            update(User).where(User.id == user.id,
+                               or_(User.locked_until.is_(None), User.locked_until < until))
+            .values(locked_until=until).execution_options(synchronize_session=False))
+        db.session.expire(user, ["locked_until"])
+        security_log.record("login.lockout", user=user,
+                            detail={"failures": failures, "seconds": seconds})
+    db.session.flush()
+
+
+def logged_in(user: User, *, second_factor: str | None = None) -> None:
+    """Record a complete login (password, and the second factor when there is one)."""
+    user.failed_logins = 0
+    user.locked_until = None
+    user.last_login_at = utcnow()
+    security_log.record("login", user=user,
+                        detail={"second_factor": second_factor} if second_factor else None)
+    db.session.flush()
+
+
+def end_all(user: User, *, reason: str, actor=None) -> None:
+    """End every session of ``user`` (all browsers, remember cookies included)."""
+    user.session_version = (user.session_version or 0) + 1
+    detail = {"reason": reason}
+    if actor is not None and getattr(actor, "id", None) != user.id:
+        detail["by"] = getattr(actor, "email", None)
+    security_log.record("logout" if reason == "logout" else "sessions.ended", user=user,
+                        detail=detail)
+    db.session.flush()

@@ -1,0 +1,91 @@
+"""Issue 13 point 14: HSTS in production, no-store on every signed-in answer, the app's own
+503 when the database is down, and a health check that tells the truth."""
+
+import pytest
+
+from config import ProductionConfig, TestConfig
+from grants.domain.roles import Role
+from tests.certificate import certificate_settings
+
+UNREACHABLE = [
+    pytest.param("postgresql+psycopg://nobody@127.0.0.1:1/none?connect_timeout=2", id="postgresql"),
+    pytest.param("sqlite:////nonexistent-folder/grants.sqlite", id="sqlite"),
+]
+
+
+def _app(tmp_path, monkeypatch=None, base=TestConfig, **settings):
+    from grants.app import create_app
+
+    config = type("Config", (base,), {"UPLOAD_DIR": str(tmp_path / "uploads"), **settings})
+    return create_app(config)
+
+
+def test_production_sends_hsts(tmp_path, database_template, monkeypatch):
+    monkeypatch.setenv("GRANTS_SECRET_KEY", "x" * 64)
+    app = _app(tmp_path, base=ProductionConfig, SECRET_KEY="x" * 64, TESTING=True,
+               SQLALCHEMY_DATABASE_URI=database_template, RATELIMIT_ENABLED=False,
+               **certificate_settings())
+    response = app.test_client().get("/auth/login")
+    assert response.headers["Strict-Transport-Security"].startswith("max-age=31536000")
+
+
+def test_development_sends_no_hsts(client):
+    assert "Strict-Transport-Security" not in client.get("/auth/login").headers
+
+
+def test_every_signed_in_page_and_api_answer_is_no_store(client, world, login, db):
+    from grants.services import accounts
+
+    anonymous = client.get("/auth/login")
+    assert "no-store" not in anonymous.headers.get("Cache-Control", "")
+    login(world[Role.CLERK])
+    for url in ("/home", "/intake/", "/dossiers/", "/auth/login"):
+        response = client.get(url)
+        assert response.headers.get("Cache-Control") == "no-store", url
+    token = accounts.issue_api_token(world[Role.CLERK])
+    db.session.commit()
+    api = client.get("/api/v1/dossiers", headers={"Authorization": f"Bearer {token}"})
+    assert api.status_code == 200
+    assert api.headers["Cache-Control"] == "no-store"
+    assert client.get("/api/v1/dossiers").headers["Cache-Control"] == "no-store"  # the 401 too
+
+
+@pytest.mark.parametrize("url", UNREACHABLE)
+def test_unreachable_database_gives_the_apps_own_503(tmp_path, url):
+    app = _app(tmp_path, SQLALCHEMY_DATABASE_URI=url)
+    client = app.test_client()
+    page = client.post("/auth/login", data={"email": "a@b.vn", "password": "x" * 10})
+    assert page.status_code == 503
+    text = page.get_data(as_text=True)
+    assert "không kết nối được cơ sở dữ liệu" in text and "Traceback" not in text
+    assert page.headers["Content-Type"].startswith("text/html")
+    api = client.get("/api/v1/dossiers", headers={"Authorization": "Bearer abc"})
+    assert api.status_code == 503
+    assert api.get_json()["error"]["code"] == "unavailable"
+    health = client.get("/healthz")
+    assert health.status_code == 503
+    assert health.get_json()["database"] == "unavailable"
+    assert health.get_json()["upload_dir"] == "ok"
+
+
+def test_healthz_ok_when_both_are_up(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.get_json() == {"status": "ok", "database": "ok", "upload_dir": "ok"}
+
+
+def test_healthz_reports_a_missing_or_unwritable_upload_folder(app, client, tmp_path):
+    folder = tmp_path / "uploads"
+    folder.rmdir()
+    missing = client.get("/healthz")
+    assert missing.status_code == 503
+    assert missing.get_json()["upload_dir"] == "missing"
+    assert missing.get_json()["database"] == "ok"
+    folder.write_text("not a folder")  # what a failed mount or a typo in the setting leaves
+    assert client.get("/healthz").status_code == 503
+    folder.unlink()
+    # A folder nobody may write in, root included (the tests may run as root): /proc.
+    app.config["UPLOAD_DIR"] = "/proc"
+    read_only = client.get("/healthz")
+    assert read_only.status_code == 503
+    assert read_only.get_json()["upload_dir"] == "not writable"
