@@ -10,10 +10,10 @@ officer's web form (the API has no payment endpoint), with a session cookie and 
 import queue
 import threading
 import time
-from datetime import datetime
 
 import pytest
 
+from grants.db import local_today
 from grants.domain.roles import Role
 from tests.faults.server import Http, Server, app_on, migrated, scratch_database
 
@@ -135,7 +135,7 @@ class Stream:
             if self.stop.wait(10):
                 return  # killed before this thread had logged in
             raise
-        today = datetime.now().strftime("%d/%m/%Y")
+        today = local_today().strftime("%d/%m/%Y")
         while not self.stop.is_set():
             try:
                 dossier_id, instalment = self.to_pay.get(timeout=0.2)

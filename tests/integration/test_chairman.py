@@ -147,7 +147,7 @@ def test_a_chairman_year_has_no_direct_approval_and_a_director_year_no_proposal(
     ({"decision_number": 0}, "decision_number"),
     ({"decision_number": "125"}, "decision_number"),
     ({"decided_on": None}, "decided_on"),
-    ({"decided_on": date.today() + timedelta(days=2)}, "decided_on"),
+    ({"decided_on": local_today() + timedelta(days=2)}, "decided_on"),
     ({"decided_on": date(2020, 1, 1)}, "decided_on"),  # before the proposal
 ])
 def test_the_committees_decision_must_be_complete(db, chairman, fields, field):

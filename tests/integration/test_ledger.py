@@ -202,7 +202,7 @@ def test_partial_payments_then_over_approved_refused(db, year, finance):
     ({"voucher": "x" * 51}, "voucher_no"),
     ({"method": "cheque"}, "method"),
     ({"paid_on": None}, "paid_on"),
-    ({"paid_on": local_today() + timedelta(days=1)}, "paid_on"),
+    ({"paid_on": "tomorrow"}, "paid_on"),
     ({"bank_reference": "r" * 101}, "bank_reference"),
 ])
 def test_payment_field_errors_name_the_field(db, year, finance, kw, field):
@@ -213,6 +213,8 @@ def test_payment_field_errors_name_the_field(db, year, finance, kw, field):
     from grants.services import ledger
 
     kw.setdefault("paid_on", local_today())
+    if kw["paid_on"] == "tomorrow":  # resolved when the test runs (a run may pass midnight)
+        kw["paid_on"] = local_today() + timedelta(days=1)
     kw.setdefault("method", "transfer")
     with pytest.raises(InvalidInput) as err, atomic():
         ledger.record_payment(dossier, actor=finance, amount_vnd=amount, voucher_no=voucher, **kw)

@@ -3,10 +3,11 @@ change, external references, safe retries, rate limits, refused characters, 405 
 the documented rules (integers, the counter return), the browsable document."""
 
 import base64
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 
+from grants.db import local_today
 from grants.domain.roles import Role
 from tests import walk
 from tests.web.test_api import PDF_BYTES, Api, _dossier_body, _new_dossier, token_for  # noqa: F401
@@ -296,7 +297,7 @@ def test_updated_at_moves_with_every_change_of_the_dossier(api, world, db):
         before = after
     version = db.session.get(Dossier, dossier.id).version
     walk.act(db, ledger.record_payment, db.session.get(Dossier, dossier.id),
-             actor=world[Role.FINANCE], amount_vnd=1_000_000, paid_on=date.today(),
+             actor=world[Role.FINANCE], amount_vnd=1_000_000, paid_on=local_today(),
              voucher_no="PC-01", method=PaymentMethod.TRANSFER.value)
     assert stamp() > before
     assert db.session.get(Dossier, dossier.id).version >= version

@@ -5,7 +5,6 @@ issued; the public lookup shows the outcome without the amount, and why a dossie
 date."""
 
 import re
-from datetime import date
 
 import pytest
 
@@ -195,7 +194,7 @@ def test_lookup_says_why_a_resubmitted_dossier_has_no_due_date(client, db, world
 def test_api_dossier_carries_the_result(client, db, world, token_for):
     dossier = issued(db, world)
     act(db, ledger.record_payment, dossier, actor=world[Role.FINANCE], amount_vnd=20_000_000,
-        paid_on=date.today(), voucher_no="PC-02", method="transfer")
+        paid_on=local_today(), voucher_no="PC-02", method="transfer")
     token = token_for(world["applicant"])
     body = client.get(f"/api/v1/dossiers/{dossier.id}",
                       headers={"Authorization": f"Bearer {token}"}).get_json()

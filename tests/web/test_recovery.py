@@ -10,7 +10,10 @@ from grants.db import atomic, local_today
 from grants.domain.roles import Role
 from tests.integration.test_ledger import new_dossier
 
-TODAY = local_today().strftime("%d/%m/%Y")
+
+def today() -> str:
+    """Today in the app's time zone, read when the test runs (a run may pass local midnight)."""
+    return local_today().strftime("%d/%m/%Y")
 REASON = "Giấy chứng nhận ISO 9001 nộp kèm hồ sơ là giả mạo"
 
 
@@ -45,7 +48,7 @@ def recovery_form(paid, **overrides):
 
 
 def repayment_form(**overrides):
-    data = {"repay-paid_on": TODAY, "repay-amount_vnd": "5.000.000",
+    data = {"repay-paid_on": today(), "repay-amount_vnd": "5.000.000",
             "repay-voucher_no": "PT-01", "repay-method": "transfer"}
     return {**data, **{f"repay-{k}": v for k, v in overrides.items()}}
 
