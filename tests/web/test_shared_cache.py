@@ -176,6 +176,7 @@ def test_every_memoised_value_pickles_and_comes_back_equal(db, workers, year, le
         assert client.get(url).status_code == 200, url
     names = {key.split(":")[1] for key, _value in stored if key.startswith("memo:")}
     assert {"demand", "processing", "target", "years", "budget.dashboard", "budget.forecast",
+            "reports.chart",
             *(f"budget.chart.{n}" for n in BUDGET_CHARTS)} <= names
     for key, value in stored:
         assert pickle.loads(pickle.dumps(value)) == value, key  # noqa: S301 - our own bytes
