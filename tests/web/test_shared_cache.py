@@ -3,9 +3,14 @@ other worker serves: two app instances on the same database (two gunicorn worker
 report figure, a page fragment and a chart once between them, and again once after a change of
 the data. Every memoised value travels pickled, and comes back equal.
 
-Skipped when no Redis answers at GRANTS_TEST_CACHE_REDIS_URL (CI's PostgreSQL pass has one)."""
+Those tests are skipped when no Redis answers at GRANTS_TEST_CACHE_REDIS_URL (CI's PostgreSQL
+pass has one). A Redis that does not answer slows pages but never breaks them, and production
+uses the Redis of GRANTS_REDIS_URL unless told otherwise."""
 
+import os
 import pickle
+import subprocess
+import sys
 import uuid
 
 import pytest
@@ -18,8 +23,8 @@ from tests.conftest import CACHE_REDIS_URL, RequestClient, redis_answers
 from tests.factories import PASSWORD
 from tests.integration.test_ledger import new_dossier
 
-pytestmark = pytest.mark.skipif(not redis_answers(CACHE_REDIS_URL),
-                                reason=f"no Redis answering at {CACHE_REDIS_URL}")
+needs_redis = pytest.mark.skipif(not redis_answers(CACHE_REDIS_URL),
+                                 reason=f"no Redis answering at {CACHE_REDIS_URL}")
 
 
 @pytest.fixture
@@ -92,6 +97,7 @@ def counting(monkeypatch, module, name: str) -> list:
     return calls
 
 
+@needs_redis
 def test_a_figure_computed_by_one_worker_is_reused_by_the_other(db, workers, year, leader,
                                                                make_org, monkeypatch):
     from grants.queries.reports import demand
@@ -117,6 +123,7 @@ def test_a_figure_computed_by_one_worker_is_reused_by_the_other(db, workers, yea
     assert len(computed) == 2
 
 
+@needs_redis
 def test_a_fragment_and_a_chart_rendered_by_one_worker_are_served_by_the_other(
         db, workers, year, leader, make_org, monkeypatch):
     from grants.web import budget
@@ -148,6 +155,7 @@ def test_a_fragment_and_a_chart_rendered_by_one_worker_are_served_by_the_other(
     assert len(bodies) == 2 and len(charts) == 2
 
 
+@needs_redis
 def test_every_memoised_value_pickles_and_comes_back_equal(db, workers, year, leader, make_org,
                                                            monkeypatch):
     """Every report page, the dashboard and every chart, with what they memoise recorded."""
@@ -185,3 +193,43 @@ def test_every_memoised_value_pickles_and_comes_back_equal(db, workers, year, le
 
         for key, value in stored:
             assert shared.get(key) == value, key
+
+
+def test_pages_work_when_the_redis_does_not_answer(app, db, year, leader, make_org):
+    """Nothing listens on port 1: every read and write of the cache fails, and is skipped."""
+    from grants.app import create_app
+
+    approved(db, year, leader, make_org)
+    email = leader.email
+    db.session.commit()
+
+    class Down(TestConfig):
+        SQLALCHEMY_DATABASE_URI = app.config["SQLALCHEMY_DATABASE_URI"]
+        UPLOAD_DIR = app.config["UPLOAD_DIR"]
+        CACHE_TYPE = "RedisCache"
+        CACHE_REDIS_URL = "redis://127.0.0.1:1/0"
+
+    down = create_app(Down)
+    down.test_client_class = RequestClient
+    client = down.test_client()
+    client.post("/auth/login", data={"email": email, "password": PASSWORD})
+    for _ in range(2):
+        assert "50.000.000 đ" in client.get("/budget/").get_data(as_text=True)
+        assert client.get("/budget/2026/charts/months.svg").status_code == 200
+        assert client.get("/reports/2026/demand").status_code == 200
+
+
+@pytest.mark.parametrize(("environment", "expected"), [
+    ({"GRANTS_REDIS_URL": "redis://cache:6379/0"}, "RedisCache redis://cache:6379/0"),
+    ({"GRANTS_REDIS_URL": "redis://cache:6379/0", "GRANTS_CACHE_TYPE": "SimpleCache"},
+     "SimpleCache redis://cache:6379/0"),
+    ({"GRANTS_REDIS_URL": "redis://cache:6379/0",
+      "GRANTS_CACHE_REDIS_URL": "redis://other:6379/3"}, "RedisCache redis://other:6379/3"),
+    ({}, "SimpleCache "),
+])
+def test_production_shares_the_cache_through_the_redis(environment, expected):
+    code = "import config; c = config.ProductionConfig; print(c.CACHE_TYPE, c.CACHE_REDIS_URL)"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GRANTS_")}
+    shown = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                           check=True, env={**env, **environment})
+    assert shown.stdout.rstrip("\n") == expected
