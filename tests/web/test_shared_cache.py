@@ -198,6 +198,7 @@ def test_every_memoised_value_pickles_and_comes_back_equal(db, workers, year, le
 def test_pages_work_when_the_redis_does_not_answer(app, db, year, leader, make_org):
     """Nothing listens on port 1: every read and write of the cache fails, and is skipped."""
     from grants.app import create_app
+    from grants.extensions import db as extension_db
 
     approved(db, year, leader, make_org)
     email = leader.email
@@ -213,10 +214,14 @@ def test_pages_work_when_the_redis_does_not_answer(app, db, year, leader, make_o
     down.test_client_class = RequestClient
     client = down.test_client()
     client.post("/auth/login", data={"email": email, "password": PASSWORD})
-    for _ in range(2):
-        assert "50.000.000 đ" in client.get("/budget/").get_data(as_text=True)
-        assert client.get("/budget/2026/charts/months.svg").status_code == 200
-        assert client.get("/reports/2026/demand").status_code == 200
+    try:
+        for _ in range(2):
+            assert "50.000.000 đ" in client.get("/budget/").get_data(as_text=True)
+            assert client.get("/budget/2026/charts/months.svg").status_code == 200
+            assert client.get("/reports/2026/demand").status_code == 200
+    finally:
+        with down.app_context():
+            extension_db.engine.dispose()
 
 
 @pytest.mark.parametrize(("environment", "expected"), [
