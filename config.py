@@ -95,12 +95,16 @@ class Config:
     # How long a memoised report figure (grants/queries/reports/cache.py) or a cached page fragment
     # (grants/web/fragments.py) may be reused at most; 0 turns both off. Both are also keyed by
     # the data stamp, so a change shows at once; the limit bounds what the stamp cannot see
-    # (deadline marks that turn "late" as time passes). Fragments live in Flask-Caching: one
-    # in-process cache per worker, or a shared backend named by GRANTS_CACHE_TYPE (e.g.
-    # RedisCache with GRANTS_CACHE_REDIS_URL).
+    # (deadline marks that turn "late" as time passes). Both live in Flask-Caching: one
+    # in-process cache per worker (SimpleCache, the default: `make run` needs no Redis), or one
+    # store shared by every worker when GRANTS_CACHE_TYPE=RedisCache (GRANTS_CACHE_REDIS_URL;
+    # production's default when GRANTS_REDIS_URL is set): a change is then computed once, not
+    # once per worker. Keys start with CACHE_KEY_PREFIX and a digest of the database URL.
     REPORT_CACHE_SECONDS = env_int("REPORT_CACHE_SECONDS", 60)
     CACHE_TYPE = env("CACHE_TYPE", "SimpleCache")
     CACHE_THRESHOLD = env_int("CACHE_THRESHOLD", 500)
+    CACHE_REDIS_URL = env("CACHE_REDIS_URL", "")
+    CACHE_KEY_PREFIX = env("CACHE_KEY_PREFIX", "grants:")
     # The task queue (grants/queue.py): Redis when REDIS_URL is set (production: every process
     # shares it), else a SQLite file under instance/ so `make run` needs nothing else.
     REDIS_URL = env("REDIS_URL", "")
@@ -195,6 +199,9 @@ class ProductionConfig(Config):
     PREFERRED_URL_SCHEME = "https"
     # Every worker must see the same login counts: the shared Redis unless named otherwise.
     RATELIMIT_STORAGE_URI = env("RATELIMIT_STORAGE_URI", env("REDIS_URL", "") or "memory://")
+    # Report figures and page fragments: the shared Redis too, unless named otherwise.
+    CACHE_TYPE = env("CACHE_TYPE", "RedisCache" if env("REDIS_URL") else "SimpleCache")
+    CACHE_REDIS_URL = env("CACHE_REDIS_URL", env("REDIS_URL", ""))
 
     @classmethod
     def check(cls) -> None:

@@ -23,6 +23,7 @@ from grants.domain.errors import Conflict, DomainError, Forbidden, NotFound
 from grants.domain.money import format_vnd
 from grants.domain.roles import Role
 from grants.extensions import bootstrap, cache, csrf, db, limiter, login_manager, migrate
+from grants.queries.reports.cache import cache_settings
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -68,7 +69,8 @@ def create_app(config_class=None) -> Flask:
     csrf.init_app(app)
     bootstrap.init_app(app)
     limiter.init_app(app)
-    cache.init_app(app)
+    # Keys per database: apps sharing one Redis never read each other's figures.
+    cache.init_app(app, config=cache_settings(app.config))
     queue.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Vui lòng đăng nhập để tiếp tục."

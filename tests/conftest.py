@@ -14,6 +14,9 @@ from sqlalchemy import create_engine, make_url, text
 from config import TestConfig
 
 PG_URL = os.environ.get("GRANTS_TEST_DATABASE_URL")
+# The PostgreSQL pass keeps report figures and page fragments in Redis, as production does
+# (db 7 by default: the worker tests flush db 6, GRANTS_TEST_REDIS_URL).
+CACHE_REDIS_URL = os.environ.get("GRANTS_TEST_CACHE_REDIS_URL", "redis://127.0.0.1:6379/7")
 
 pytest_plugins = ["tests.factories"]
 
@@ -52,6 +55,36 @@ def _migrate(url: str) -> None:
                 conn.execute(text("CREATE SCHEMA public"))
         upgrade()
         db.engine.dispose()
+
+
+def redis_answers(url: str) -> bool:
+    import redis
+
+    try:
+        return bool(redis.Redis.from_url(url, socket_connect_timeout=0.5).ping())
+    except redis.RedisError:
+        return False
+
+
+@pytest.fixture(scope="session")
+def shared_cache(worker_id):
+    """On PostgreSQL with a Redis answering: the cache settings of every test app, under a key
+    prefix of this test process alone (parallel workers and other runs on the same Redis never
+    meet), whose keys are removed at the end. Otherwise nothing: each app's own SimpleCache."""
+    if not PG_URL or not redis_answers(CACHE_REDIS_URL):
+        yield {}
+        return
+    import uuid
+
+    import redis
+
+    prefix = f"grants-test-{uuid.uuid4().hex[:12]}-{worker_id}:"
+    yield {"CACHE_TYPE": "RedisCache", "CACHE_REDIS_URL": CACHE_REDIS_URL,
+           "CACHE_KEY_PREFIX": prefix}
+    client = redis.Redis.from_url(CACHE_REDIS_URL)
+    keys = list(client.scan_iter(match=f"{prefix}*", count=1000))
+    for start in range(0, len(keys), 1000):
+        client.delete(*keys[start:start + 1000])
 
 
 @pytest.fixture(scope="session")
@@ -100,9 +133,9 @@ class RequestClient(FlaskClient):
 
 
 @pytest.fixture
-def app(database_template, tmp_path):
+def app(database_template, tmp_path, shared_cache):
     from grants.app import create_app
-    from grants.extensions import db
+    from grants.extensions import cache, db
 
     if PG_URL:
         url = database_template
@@ -115,11 +148,15 @@ def app(database_template, tmp_path):
         SQLALCHEMY_DATABASE_URI = url
         UPLOAD_DIR = str(tmp_path / "uploads")
 
+    for name, value in shared_cache.items():
+        setattr(Config, name, value)
     app = create_app(Config)
     app.test_client_class = RequestClient
     with app.app_context():
         if PG_URL:
             _truncate_all(db)
+        if shared_cache:
+            cache.clear()  # this session's keys: each test starts cold, as with its own app
         yield app
         db.session.remove()
         db.engine.dispose()

@@ -13,8 +13,7 @@ from collections.abc import Callable, Hashable
 from flask import current_app
 from markupsafe import Markup
 
-from grants.extensions import cache
-from grants.queries.reports.cache import data_stamp
+from grants.queries.reports.cache import cache_get, cache_set, data_stamp
 
 
 def fragment_key(name: str, parts: tuple[Hashable, ...]) -> str:
@@ -30,10 +29,10 @@ def cached_fragment(name: str, parts: tuple[Hashable, ...], render: Callable[[],
     """
     seconds = current_app.config.get("REPORT_CACHE_SECONDS", 60)
     key = fragment_key(name, parts) if seconds else None
-    html = cache.get(key) if key else None
+    html = cache_get(key) if key else None
     if html is None:
         html = str(render())
         if key:
-            cache.set(key, html, timeout=seconds)
+            cache_set(key, html, seconds)
     # Our own autoescaped template's output: already escaped, so marked safe as it is.
     return Markup(html)  # noqa: S704  # nosec B704

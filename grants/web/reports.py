@@ -85,13 +85,16 @@ def _xlsx(data: bytes, name: str):
 
 
 def _svg_response(key: str, render):
-    """The chart ``render()`` draws, or 304 when the browser holds it already: the ETag names
-    the chart and the data stamp, so it is checked before anything is drawn."""
+    """The chart ``render()`` draws (memoised until the data changes), or 304 when the browser
+    holds it already: the ETag names the chart and the data stamp, so it is checked before
+    anything is drawn."""
     etag = hashlib.sha256(f"{key}|{cache.data_stamp()}".encode()).hexdigest()[:32]
     if request.if_none_match.contains(etag):
         response = make_response("", 304)
     else:
-        response = make_response(render())
+        # Drawn once per change for every worker (the shared cache), as the dashboard's are.
+        response = make_response(cache.memoised("reports.chart", (key,), render,
+                                                seconds=_cache_seconds()))
         response.headers["Content-Type"] = "image/svg+xml"
         response.headers["Content-Security-Policy"] = SVG_CSP
     response.headers["Cache-Control"] = "private, no-cache"

@@ -18,11 +18,11 @@ def _rows(n: int) -> list[Row]:
 
 def test_a_single_item_past_the_top_is_drawn_under_its_own_code():
     drawn = charts.items(2026, _rows(13)).decode("utf-8")
-    assert "<!-- Khác -->" not in drawn
-    assert "<!-- MUC12 -->" in drawn
+    assert ">Khác</text>" not in drawn
+    assert ">MUC12</text>" in drawn
 
 
 def test_two_or_more_items_past_the_top_are_summed_as_other():
     drawn = charts.items(2026, _rows(14)).decode("utf-8")
-    assert "<!-- Khác -->" in drawn
-    assert "<!-- MUC11 -->" in drawn and "<!-- MUC12 -->" not in drawn
+    assert ">Khác</text>" in drawn
+    assert ">MUC11</text>" in drawn and ">MUC12</text>" not in drawn

@@ -189,3 +189,21 @@ def test_charts_of_a_year_without_dossiers_say_so(client, login_as, year, name):
     response = client.get(f"/reports/2026/charts/{name}.svg")
     assert response.status_code == 200 and response.mimetype == "image/svg+xml"
     assert b"<svg" in response.data
+
+
+def test_a_chart_is_drawn_once_until_the_data_changes(client, login_as, year, make_year,
+                                                      monkeypatch):
+    from grants.web import reports
+
+    drawn = []
+    builder = reports.CHART_BUILDERS["months"]
+    monkeypatch.setitem(reports.CHART_BUILDERS, "months",
+                        lambda row: drawn.append(row) or builder(row))
+    login_as(Role.LEADER)
+    first = client.get("/reports/2026/charts/months.svg")
+    again = client.get("/reports/2026/charts/months.svg")  # no If-None-Match: a new tab
+    assert first.status_code == again.status_code == 200 and again.data == first.data
+    assert len(drawn) == 1
+    make_year(year=2027)  # a change of the data
+    assert client.get("/reports/2026/charts/months.svg").status_code == 200
+    assert len(drawn) == 2

@@ -1,13 +1,21 @@
-"""Memo: report figures are recomputed only after the data changed (or after ``seconds``)."""
+"""Memo: report figures are recomputed only after the data changed (or after ``seconds``).
 
-import threading
+The figures live in the app's Flask-Caching backend (``grants.extensions.cache``), which the
+page fragments share (grants/web/fragments.py): in-process (``SimpleCache``, one per worker)
+by default, or one store for every worker and server when ``CACHE_TYPE`` is ``RedisCache``
+(README "Configuration"): a change is then computed once, not once per worker. Values are
+pickled there, so they are plain immutable values (frozen dataclasses, tuples, bytes)."""
+
+import hashlib
+import logging
+import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import TypeVar
 
 from sqlalchemy import func, select
 
-from grants.extensions import db
+from grants.extensions import cache, db
 from grants.models import AuditEvent, Dossier, DossierItem, LedgerEntry, ProgramYear
 
 T = TypeVar("T")
@@ -15,9 +23,7 @@ T = TypeVar("T")
 DEFAULT_SECONDS = 60
 """How long a figure is reused when the caller does not say (config's default too)."""
 
-_CACHE: dict[tuple, tuple[float, object]] = {}
-_CACHE_LOCK = threading.Lock()
-_CACHE_SIZE = 64
+log = logging.getLogger(__name__)
 
 
 def data_stamp() -> tuple:
@@ -32,6 +38,47 @@ def data_stamp() -> tuple:
         select(func.max(ProgramYear.id)).scalar_subquery())).one())
 
 
+def cache_settings(config: Mapping) -> dict:
+    """What the app gives ``cache.init_app`` beyond its config: the key prefix,
+    ``CACHE_KEY_PREFIX`` and a digest of the database URL, so that apps on different databases
+    never read each other's entries in a shared store (and ``cache.clear()`` removes this app's
+    entries only, never the whole Redis database); for Redis, short timeouts: a store that does
+    not answer within half a second is skipped and the page computed."""
+    database = hashlib.sha256(str(config["SQLALCHEMY_DATABASE_URI"]).encode()).hexdigest()
+    settings = {"CACHE_KEY_PREFIX": f"{config.get('CACHE_KEY_PREFIX') or 'grants:'}"
+                                    f"{database[:12]}:"}
+    if config.get("CACHE_TYPE") == "RedisCache":
+        settings["CACHE_OPTIONS"] = {"socket_timeout": 0.5, "socket_connect_timeout": 0.5,
+                                     **(config.get("CACHE_OPTIONS") or {})}
+    return settings
+
+
+def cache_get(key: str):
+    """The cached value of ``key``, or None when absent or when the store does not answer (a
+    cache that is down slows pages; it never breaks them)."""
+    try:
+        return cache.get(key)
+    except Exception:  # the store's own errors (redis.ConnectionError, timeouts…)
+        log.warning("cache: reading %s failed", key, exc_info=True)
+        return None
+
+
+def cache_set(key: str, value, seconds: float) -> None:
+    """Keep ``value`` under ``key`` for ``seconds`` (whole seconds, rounded up)."""
+    try:
+        cache.set(key, value, timeout=max(1, math.ceil(seconds)))
+    except Exception:
+        log.warning("cache: writing %s failed", key, exc_info=True)
+
+
+def memo_key(name: str, args: tuple, stamp: tuple) -> str:
+    """The key of figure ``name`` for ``args`` at data ``stamp`` on this app's database: a
+    digest of their ``repr`` (args and stamps are ints, strings, dates and tuples of them, whose
+    repr is the same in every process)."""
+    digest = hashlib.sha256(repr((str(db.engine.url), name, args, stamp)).encode()).hexdigest()
+    return f"memo:{name}:{digest[:32]}"
+
+
 def memoised(name: str, args: tuple, compute: Callable[[], T], *,
              seconds: float = DEFAULT_SECONDS) -> T:
     """``compute()``, reused while the data stamp is unchanged and for at most ``seconds``
@@ -39,27 +86,22 @@ def memoised(name: str, args: tuple, compute: Callable[[], T], *,
 
     The expiry bounds what the stamp cannot see: on PostgreSQL a transaction that took a lower
     id may commit after a higher one, so a change can appear without moving the stamp. Results
-    are immutable values (frozen dataclasses, tuples), never ORM objects.
+    are immutable values (frozen dataclasses, tuples), never ORM objects; they must pickle.
     """
     if not seconds:
         return compute()
-    key = (str(db.engine.url), name, args, data_stamp())
-    now = time.monotonic()
-    with _CACHE_LOCK:
-        hit = _CACHE.get(key)
-        if hit is not None and now - hit[0] < seconds:
-            return hit[1]
+    key = memo_key(name, args, data_stamp())
+    hit = cache_get(key)
+    # The time of the computation travels with the value: a caller passing fewer seconds than
+    # the one that stored it still gets nothing older than it asked for.
+    if hit is not None and time.time() - hit[0] < seconds:
+        return hit[1]
     value = compute()
-    with _CACHE_LOCK:
-        for stale in [k for k, (at, _v) in _CACHE.items() if now - at >= seconds]:
-            del _CACHE[stale]
-        while len(_CACHE) >= _CACHE_SIZE:
-            del _CACHE[next(iter(_CACHE))]
-        _CACHE[key] = (now, value)
+    cache_set(key, (time.time(), value), seconds)
     return value
 
 
 def clear_cache() -> None:
-    """Forget every memoised figure (tests, or after editing data behind the app's back)."""
-    with _CACHE_LOCK:
-        _CACHE.clear()
+    """Forget every memoised figure and fragment of this app (tests, or after editing data
+    behind the app's back)."""
+    cache.clear()
