@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 from config import ProductionConfig, config_from_env
 from grants import queue
 from grants.api_schemas import ID_MAX
-from grants.db import configure_sqlite, to_local
+from grants.db import configure_reads, configure_sqlite, to_local
 from grants.domain.errors import Conflict, DomainError, Forbidden, NotFound
 from grants.domain.money import format_vnd
 from grants.domain.roles import Role
@@ -77,6 +77,7 @@ def create_app(config_class=None) -> Flask:
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
             configure_sqlite(db.engine)
+        configure_reads(db.engine)
 
     from grants import models  # (registers every table)
 
