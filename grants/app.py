@@ -68,6 +68,7 @@ def create_app(config_class=None) -> Flask:
     csrf.init_app(app)
     bootstrap.init_app(app)
     limiter.init_app(app)
+    _skip_limiter_where_no_limit(app)
     cache.init_app(app)
     queue.init_app(app)
     login_manager.login_view = "auth.login"
@@ -141,6 +142,29 @@ def _trust_roots(app: Flask, production: bool) -> list:
         app.logger.warning("%s; chỉ tin chứng thư của cơ quan.", err)
         roots = []
     return [app.config["DOCUMENT_SEAL"].certificate, *roots]
+
+
+def _skip_limiter_where_no_limit(app: Flask) -> None:
+    """Flask-Limiter's before-request check resolves the limits of every request, though most
+    pages have none (the limits are on the login, look-up, registration and API routes, and
+    most only on POST). Once a check of an endpoint and method found no limit at all, later
+    requests to it skip the check; an endpoint with a limit is checked every time."""
+    check = limiter._check_request_limit
+    hooks = app.before_request_funcs.setdefault(None, [])
+    if check not in hooks:
+        return
+    unlimited: set[tuple[str | None, str]] = set()
+
+    def check_where_limited():
+        key = (request.endpoint, request.method)
+        if key in unlimited:
+            return None
+        result = check()
+        if limiter.enabled and not limiter.current_limits:
+            unlimited.add(key)
+        return result
+
+    hooks[hooks.index(check)] = check_where_limited
 
 
 @login_manager.user_loader

@@ -135,13 +135,12 @@ def _begin_transaction(conn) -> None:
     """Make a connection that runs reads without a transaction begin a real one now: the
     statements that follow, up to the session's COMMIT or ROLLBACK, are one transaction."""
     conn.execution_options(**{READS: False})
-    dbapi_connection = conn.connection.dbapi_connection
     if conn.dialect.name == "postgresql":
         # psycopg sends BEGIN before the next statement (the connection is idle between
         # autocommitted statements); SQLAlchemy resets autocommit when the pool gets it back.
-        dbapi_connection.autocommit = False
+        conn.connection.dbapi_connection.autocommit = False
     else:
-        dbapi_connection.execute("BEGIN IMMEDIATE")
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def _begin_writes():

@@ -46,12 +46,23 @@ def authorize(permission: Permission, obj=None, user=None) -> None:
         abort(404 if permission == Permission.VIEW_DOSSIER else 403)
 
 
-def dossier_or_404(dossier_id: int, user=None, *, options=()):
+def dossier_or_404(dossier_id: int, user=None, *, options=(), with_stamp: bool = False):
     """Load a dossier the user may see; anything else is 404, as if it did not exist.
-    ``options`` are loader options for the query (e.g. to defer relationships)."""
+    ``options`` are loader options for the query (e.g. to defer relationships);
+    ``with_stamp`` reads the data stamp in the same statement (a page whose body is a cached
+    fragment: ``grants.queries.reports.cache.with_data_stamp``)."""
     from grants.models import Dossier
 
-    dossier = db.session.get(Dossier, dossier_id, options=list(options))
+    if with_stamp:
+        from sqlalchemy import select
+
+        from grants.queries.reports.cache import with_data_stamp
+
+        row = with_data_stamp(select(Dossier).where(Dossier.id == dossier_id)
+                              .options(*options), 1)
+        dossier = row[0] if row else None
+    else:
+        dossier = db.session.get(Dossier, dossier_id, options=list(options))
     if dossier is None:
         abort(404)
     authorize(Permission.VIEW_DOSSIER, dossier, user)

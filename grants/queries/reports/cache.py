@@ -5,7 +5,8 @@ import time
 from collections.abc import Callable
 from typing import TypeVar
 
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
+from sqlalchemy.orm import Session
 
 from grants.extensions import db
 from grants.models import AuditEvent, Dossier, DossierItem, LedgerEntry, ProgramYear
@@ -20,16 +21,47 @@ _CACHE_LOCK = threading.Lock()
 _CACHE_SIZE = 64
 
 
+def stamp_columns() -> tuple:
+    """The data stamp's columns, to read it in the same statement as something else (a page's
+    dossier: ``with_data_stamp``)."""
+    return (select(func.max(AuditEvent.id)).scalar_subquery(),
+            select(func.max(LedgerEntry.id)).scalar_subquery(),
+            select(func.max(DossierItem.id)).scalar_subquery(),
+            select(func.max(Dossier.id)).scalar_subquery(),
+            select(func.max(ProgramYear.id)).scalar_subquery())
+
+
+_STAMP = "grants_data_stamp"
+
+
+def with_data_stamp(stmt, columns: int):
+    """Run ``stmt`` (a select of ``columns`` entities or columns) with the data stamp's columns
+    added, in one statement; the stamp is kept for ``data_stamp()`` until the session's
+    transaction ends (a commit or rollback forgets it). Returns the first row's own columns,
+    or None."""
+    row = db.session.execute(stmt.add_columns(*stamp_columns())).first()
+    if row is None:
+        return None
+    db.session.info[_STAMP] = tuple(row[columns:])
+    return row[:columns]
+
+
+@event.listens_for(Session, "after_commit")
+@event.listens_for(Session, "after_rollback")
+@event.listens_for(Session, "after_flush")
+def _forget_stamp(session, *_args) -> None:
+    session.info.pop(_STAMP, None)
+
+
 def data_stamp() -> tuple:
     """Ids that move whenever report data changes: every change of state or money writes an
     audit event (SPEC §4), and new dossiers, items, ledger entries and years get new ids. Each
-    max() is read from the primary-key index, so this costs a few index probes."""
-    return tuple(db.session.execute(select(
-        select(func.max(AuditEvent.id)).scalar_subquery(),
-        select(func.max(LedgerEntry.id)).scalar_subquery(),
-        select(func.max(DossierItem.id)).scalar_subquery(),
-        select(func.max(Dossier.id)).scalar_subquery(),
-        select(func.max(ProgramYear.id)).scalar_subquery())).one())
+    max() is read from the primary-key index, so this costs a few index probes. A stamp read
+    with something else in this session's transaction (``with_data_stamp``) is reused."""
+    known = db.session.info.get(_STAMP)
+    if known is not None:
+        return known
+    return tuple(db.session.execute(select(*stamp_columns())).one())
 
 
 def memoised(name: str, args: tuple, compute: Callable[[], T], *,
