@@ -170,10 +170,12 @@ def _skip_limiter_where_no_limit(app: Flask) -> None:
 @login_manager.user_loader
 def _load_user(user_id: str):
     from grants.services.sessions import user_for_session_id
+    from grants.web.notifications import bell_column, remember_bell
 
     # "<id>:<session version>": a session (or remember cookie) whose version was rotated since
-    # (logout, password change, disabling, "sign out everywhere") loads nobody.
-    return user_for_session_id(user_id)
+    # (logout, password change, disabling, "sign out everywhere") loads nobody. The bell's
+    # unread count comes in the same statement.
+    return user_for_session_id(user_id, with_columns=(bell_column(),), then=remember_bell)
 
 
 def format_date(value) -> str:

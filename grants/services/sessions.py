@@ -7,6 +7,7 @@ account's, so raising the version (logout, password change or reset, disabling, 
 everywhere") ends every session and remember cookie of the account at once, in every browser.
 """
 
+from collections.abc import Callable
 from datetime import timedelta
 from functools import cache
 
@@ -24,16 +25,24 @@ from grants.services import security_log
 from grants.services.accounts import normalise_email
 
 
-def user_for_session_id(session_id: str) -> User | None:
+def user_for_session_id(session_id: str, *, with_columns: tuple = (),
+                        then: Callable[[User, tuple], None] | None = None) -> User | None:
     """The active user of a Flask-Login id "<id>:<version>", or None when the version was
-    rotated since (or the id has the old form without a version)."""
+    rotated since (or the id has the old form without a version). The account and its roles
+    are read in one statement on every call (no cache: a disabled account, a rotated session or
+    a changed role applies on the very next request). ``with_columns`` (correlated to
+    ``User.id``) are read in the same statement and handed to ``then(user, values)``."""
     user_id, _, version = (session_id or "").partition(":")
     if not user_id.isdigit() or not version.isdigit():
         return None
-    user = db.session.get(User, int(user_id), options=[joinedload(User.role_rows)])
-    if user is None or (user.session_version or 0) != int(version):
+    row = db.session.execute(
+        select(User, *with_columns).where(User.id == int(user_id))
+        .options(joinedload(User.role_rows))).unique().first()
+    if row is None or (row[0].session_version or 0) != int(version):
         return None
-    return user
+    if then is not None:
+        then(row[0], tuple(row[1:]))
+    return row[0]
 
 
 @cache
