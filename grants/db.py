@@ -172,9 +172,10 @@ def configure_reads(engine) -> None:
     around a GET's few SELECTs. On PostgreSQL the connection runs in autocommit mode (each
     statement sees its own snapshot, as READ COMMITTED does within a transaction); on SQLite
     no BEGIN is emitted (each statement is its own transaction). A write, a row lock or any
-    statement other than a plain SELECT, or ``atomic()``, makes the connection begin a real
-    transaction first, so a GET that writes (a download's log line) writes in one transaction
-    as before, and one that writes outside ``atomic()`` is still rolled back at its end."""
+    statement other than a plain SELECT, a result streamed from a server-side cursor, or
+    ``atomic()``, makes the connection begin a real transaction first, so a GET that writes
+    (a download's log line) writes in one transaction as before, and one that writes outside
+    ``atomic()`` is still rolled back at its end."""
     postgres = engine.dialect.name == "postgresql"
 
     @event.listens_for(engine, "engine_connect")
@@ -186,9 +187,17 @@ def configure_reads(engine) -> None:
                 conn.execution_options(**{READS: True})
 
     @event.listens_for(engine, "before_cursor_execute")
-    def _writes_in_a_transaction(conn, _cursor, statement, _params, _context, _many):
-        if conn.get_execution_options().get(READS) and not _READ_ONLY.match(statement):
+    def _writes_in_a_transaction(conn, _cursor, statement, _params, context, _many):
+        if conn.get_execution_options().get(READS) and (
+                not _READ_ONLY.match(statement) or _streams(context)):
             _begin_transaction(conn)
+
+
+def _streams(context) -> bool:
+    """A result read in batches from a server-side cursor (``stream_results``/``yield_per``):
+    PostgreSQL declares such a cursor only inside a transaction."""
+    options = context.execution_options if context is not None else {}
+    return bool(options.get("stream_results") or options.get("yield_per"))
 
 
 def configure_sqlite(engine) -> None:

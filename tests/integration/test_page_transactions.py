@@ -39,7 +39,14 @@ def writing_page(app):
             return "failed"
         return "written"
 
+    def streaming():
+        # A server-side cursor (PostgreSQL declares one only inside a transaction).
+        result = db.session.execute(select(HolidayOverride.day).order_by(HolidayOverride.day)
+                                    .execution_options(yield_per=1))
+        return ",".join(str(day) for day in result.scalars())
+
     app.add_url_rule("/_test/writing-page", "writing_page", view)
+    app.add_url_rule("/_test/streaming-page", "streaming_page", streaming)
     return "/_test/writing-page"
 
 
@@ -77,3 +84,9 @@ def test_a_post_still_runs_in_a_transaction(client):
     with counted_round_trips(db.engine) as seen:
         client.post("/auth/login", data={"email": "nobody@example.vn", "password": "x"})
     assert seen.begins == 1, seen
+
+
+def test_a_get_may_stream_a_result_from_a_server_side_cursor(client, writing_page):
+    assert client.get(writing_page).get_data(as_text=True) == "written"
+    assert client.get("/_test/streaming-page").get_data(as_text=True) == ",".join(
+        str(day) for day in DAYS)
