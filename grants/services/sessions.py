@@ -9,9 +9,9 @@ everywhere") ends every session and remember cookie of the account at once, in e
 
 from collections.abc import Callable
 from datetime import timedelta
-from functools import cache
+from functools import cache, lru_cache
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import bindparam, func, or_, select, update
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -35,14 +35,21 @@ def user_for_session_id(session_id: str, *, with_columns: tuple = (),
     user_id, _, version = (session_id or "").partition(":")
     if not user_id.isdigit() or not version.isdigit():
         return None
-    row = db.session.execute(
-        select(User, *with_columns).where(User.id == int(user_id))
-        .options(joinedload(User.role_rows))).unique().first()
+    row = db.session.execute(_user_statement(with_columns),
+                             {"user_id": int(user_id)}).unique().first()
     if row is None or (row[0].session_version or 0) != int(version):
         return None
     if then is not None:
         then(row[0], tuple(row[1:]))
     return row[0]
+
+
+@lru_cache(maxsize=8)
+def _user_statement(with_columns: tuple):
+    """Built once per set of extra columns (a constant of the caller): reused as it is, a
+    statement skips SQLAlchemy's construction and cache-key work on every request."""
+    return (select(User, *with_columns).where(User.id == bindparam("user_id"))
+            .options(joinedload(User.role_rows)))
 
 
 @cache

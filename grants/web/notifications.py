@@ -1,6 +1,8 @@
 """The notification centre (every signed-in user): the list, mark read, mark all read, the
 e-mail preferences; and the admin's view of e-mails that could not be delivered, with retry."""
 
+import functools
+
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import event, func, select
@@ -122,9 +124,11 @@ def retry_mail(email_id: int):
 _BELL = "grants_bell"
 
 
+@functools.cache
 def bell_column():
     """The bell's count as a column correlated to ``User.id``: the user loader reads it in the
-    same statement as the account (``grants.app._load_user``)."""
+    same statement as the account (``grants.app._load_user``). Built once (the loader's
+    statement is then built once too)."""
     from grants.models import Notification, User
 
     return (select(func.count(Notification.id))

@@ -1,5 +1,6 @@
 """Memo: report figures are recomputed only after the data changed (or after ``seconds``)."""
 
+import functools
 import threading
 import time
 from collections.abc import Callable
@@ -21,9 +22,11 @@ _CACHE_LOCK = threading.Lock()
 _CACHE_SIZE = 64
 
 
+@functools.cache
 def stamp_columns() -> tuple:
     """The data stamp's columns, to read it in the same statement as something else (a page's
-    dossier: ``with_data_stamp``)."""
+    dossier: ``with_data_stamp``). Built once: a statement reused as it is skips SQLAlchemy's
+    construction and cache-key work on every request."""
     return (select(func.max(AuditEvent.id)).scalar_subquery(),
             select(func.max(LedgerEntry.id)).scalar_subquery(),
             select(func.max(DossierItem.id)).scalar_subquery(),
@@ -34,12 +37,23 @@ def stamp_columns() -> tuple:
 _STAMP = "grants_data_stamp"
 
 
-def with_data_stamp(stmt, columns: int):
-    """Run ``stmt`` (a select of ``columns`` entities or columns) with the data stamp's columns
-    added, in one statement; the stamp is kept for ``data_stamp()`` until the session's
-    transaction ends (a commit or rollback forgets it). Returns the first row's own columns,
-    or None."""
-    row = db.session.execute(stmt.add_columns(*stamp_columns())).first()
+@functools.lru_cache(maxsize=32)
+def _stamped(stmt):
+    return stmt.add_columns(*stamp_columns())
+
+
+@functools.cache
+def _stamp_only():
+    return select(*stamp_columns())
+
+
+def with_data_stamp(stmt, columns: int, params: dict | None = None):
+    """Run ``stmt`` (a select of ``columns`` entities or columns, with ``params``) with the
+    data stamp's columns added, in one statement; the stamp is kept for ``data_stamp()`` until
+    the session's transaction ends or flushes (then it is read again). Returns the first row's
+    own columns, or None. ``stmt`` should be built once (bound parameters in ``params``): the
+    combined statement is kept for it."""
+    row = db.session.execute(_stamped(stmt), params or {}).first()
     if row is None:
         return None
     db.session.info[_STAMP] = tuple(row[columns:])
@@ -61,7 +75,7 @@ def data_stamp() -> tuple:
     known = db.session.info.get(_STAMP)
     if known is not None:
         return known
-    return tuple(db.session.execute(select(*stamp_columns())).one())
+    return tuple(db.session.execute(_stamp_only()).one())
 
 
 def memoised(name: str, args: tuple, compute: Callable[[], T], *,
