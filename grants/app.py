@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 from config import ProductionConfig, config_from_env
 from grants import queue
 from grants.api_schemas import ID_MAX
-from grants.db import configure_sqlite, to_local
+from grants.db import configure_reads, configure_sqlite, to_local
 from grants.domain.errors import Conflict, DomainError, Forbidden, NotFound
 from grants.domain.money import format_vnd
 from grants.domain.roles import Role
@@ -69,6 +69,7 @@ def create_app(config_class=None) -> Flask:
     csrf.init_app(app)
     bootstrap.init_app(app)
     limiter.init_app(app)
+    _skip_limiter_where_no_limit(app)
     # Keys per database: apps sharing one Redis never read each other's figures.
     cache.init_app(app, config=cache_settings(app.config))
     queue.init_app(app)
@@ -79,6 +80,7 @@ def create_app(config_class=None) -> Flask:
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
             configure_sqlite(db.engine)
+        configure_reads(db.engine)
 
     from grants import models  # (registers every table)
 
@@ -144,13 +146,38 @@ def _trust_roots(app: Flask, production: bool) -> list:
     return [app.config["DOCUMENT_SEAL"].certificate, *roots]
 
 
+def _skip_limiter_where_no_limit(app: Flask) -> None:
+    """Flask-Limiter's before-request check resolves the limits of every request, though most
+    pages have none (the limits are on the login, look-up, registration and API routes, and
+    most only on POST). Once a check of an endpoint and method found no limit at all, later
+    requests to it skip the check; an endpoint with a limit is checked every time."""
+    check = limiter._check_request_limit
+    hooks = app.before_request_funcs.setdefault(None, [])
+    if check not in hooks:
+        return
+    unlimited: set[tuple[str | None, str]] = set()
+
+    def check_where_limited():
+        key = (request.endpoint, request.method)
+        if key in unlimited:
+            return None
+        result = check()
+        if limiter.enabled and not limiter.current_limits:
+            unlimited.add(key)
+        return result
+
+    hooks[hooks.index(check)] = check_where_limited
+
+
 @login_manager.user_loader
 def _load_user(user_id: str):
     from grants.services.sessions import user_for_session_id
+    from grants.web.notifications import bell_column, remember_bell
 
     # "<id>:<session version>": a session (or remember cookie) whose version was rotated since
-    # (logout, password change, disabling, "sign out everywhere") loads nobody.
-    return user_for_session_id(user_id)
+    # (logout, password change, disabling, "sign out everywhere") loads nobody. The bell's
+    # unread count comes in the same statement.
+    return user_for_session_id(user_id, with_columns=(bell_column(),), then=remember_bell)
 
 
 def format_date(value) -> str:

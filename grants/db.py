@@ -1,6 +1,7 @@
 """Transaction edge (atomic), row locks and time helpers shared by services and views."""
 
 import logging
+import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
@@ -11,19 +12,26 @@ from sqlalchemy.orm import Session
 from grants.domain.local_time import LOCAL_TZ, to_local
 from grants.extensions import db
 
-__all__ = ["LOCAL_TZ", "after_commit", "atomic", "configure_sqlite", "execute_sql", "from_local",
-           "is_sqlite", "local_now", "local_today", "lock_for_update", "to_local", "utcnow"]
+__all__ = ["LOCAL_TZ", "after_commit", "atomic", "configure_reads", "configure_sqlite",
+           "execute_sql", "from_local", "is_sqlite", "local_now", "local_today",
+           "lock_for_update", "to_local", "utcnow"]
 
 
 @contextmanager
 def atomic() -> Iterator[Session]:
-    """Run a unit of work and commit once; roll back and re-raise on any error."""
+    """Run a unit of work and commit once; roll back and re-raise on any error.
+
+    Inside a page view (GET), whose reads run without a transaction (``configure_reads``), the
+    unit of work is one real transaction all the same: its connection begins one now."""
+    writes = _begin_writes()
     try:
         yield db.session
         db.session.commit()
     except Exception:
         db.session.rollback()
         raise
+    finally:
+        _end_writes(writes)
 
 
 _AFTER_COMMIT = "grants_after_commit"
@@ -101,6 +109,97 @@ def _reads_only() -> bool:
             and not request.path.startswith("/api/"))
 
 
+# ---------------------------------------------------------------- reads without a transaction
+
+#: Requests that only read: their statements run without BEGIN … ROLLBACK (``configure_reads``).
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+#: The execution option that marks a connection running a page's reads without a transaction.
+READS = "grants_reads"
+_WRITING = "_grants_writing"
+#: A statement that only reads: a SELECT that locks no row. Anything else (a write, a row lock,
+#: SET LOCAL) makes the connection begin a real transaction first.
+_READ_ONLY = re.compile(r"\s*SELECT\b(?!.*\bFOR\s+(?:NO\s+KEY\s+)?(?:UPDATE|SHARE|KEY\s+SHARE)\b)",
+                        re.IGNORECASE | re.DOTALL)
+
+
+def _reads_without_transaction() -> bool:
+    """True for the connections of a page view (GET, HEAD, OPTIONS) outside ``atomic()``. The
+    API is left out: its calls note when their token was last used."""
+    from flask import g, has_request_context, request
+
+    return (has_request_context() and request.method in SAFE_METHODS
+            and not request.path.startswith("/api/") and not g.get(_WRITING))
+
+
+def _begin_transaction(conn) -> None:
+    """Make a connection that runs reads without a transaction begin a real one now: the
+    statements that follow, up to the session's COMMIT or ROLLBACK, are one transaction."""
+    conn.execution_options(**{READS: False})
+    if conn.dialect.name == "postgresql":
+        # psycopg sends BEGIN before the next statement (the connection is idle between
+        # autocommitted statements); SQLAlchemy resets autocommit when the pool gets it back.
+        conn.connection.dbapi_connection.autocommit = False
+    else:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def _begin_writes():
+    """``atomic()`` starts: no new connection of this request runs without a transaction, and
+    the session's connection, if it was reading so, begins one."""
+    from flask import g, has_request_context
+
+    if not has_request_context():
+        return None
+    depth = g.get(_WRITING, 0)
+    setattr(g, _WRITING, depth + 1)
+    session = db.session()
+    if session.in_transaction():
+        conn = session.connection()
+        if conn.get_execution_options().get(READS):
+            _begin_transaction(conn)
+    return depth
+
+
+def _end_writes(depth) -> None:
+    from flask import g
+
+    if depth is not None:
+        setattr(g, _WRITING, depth)
+
+
+def configure_reads(engine) -> None:
+    """Page views read without an explicit transaction: no BEGIN and no ROLLBACK round trip
+    around a GET's few SELECTs. On PostgreSQL the connection runs in autocommit mode (each
+    statement sees its own snapshot, as READ COMMITTED does within a transaction); on SQLite
+    no BEGIN is emitted (each statement is its own transaction). A write, a row lock or any
+    statement other than a plain SELECT, a result streamed from a server-side cursor, or
+    ``atomic()``, makes the connection begin a real transaction first, so a GET that writes
+    (a download's log line) writes in one transaction as before, and one that writes outside
+    ``atomic()`` is still rolled back at its end."""
+    postgres = engine.dialect.name == "postgresql"
+
+    @event.listens_for(engine, "engine_connect")
+    def _reads_without_begin(conn):
+        if _reads_without_transaction():
+            if postgres:
+                conn.execution_options(isolation_level="AUTOCOMMIT", **{READS: True})
+            else:
+                conn.execution_options(**{READS: True})
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _writes_in_a_transaction(conn, _cursor, statement, _params, context, _many):
+        if conn.get_execution_options().get(READS) and (
+                not _READ_ONLY.match(statement) or _streams(context)):
+            _begin_transaction(conn)
+
+
+def _streams(context) -> bool:
+    """A result read in batches from a server-side cursor (``stream_results``/``yield_per``):
+    PostgreSQL declares such a cursor only inside a transaction."""
+    options = context.execution_options if context is not None else {}
+    return bool(options.get("stream_results") or options.get("yield_per"))
+
+
 def configure_sqlite(engine) -> None:
     """Make SQLite take the write lock at BEGIN (IMMEDIATE) so budget checks serialise.
 
@@ -126,7 +225,12 @@ def configure_sqlite(engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn):
-        conn.exec_driver_sql("BEGIN" if _reads_only() else "BEGIN IMMEDIATE")
+        if conn.get_execution_options().get(READS):
+            return  # a page's reads: no transaction (configure_reads)
+        from flask import g, has_request_context
+
+        writing = has_request_context() and g.get(_WRITING)
+        conn.exec_driver_sql("BEGIN" if _reads_only() and not writing else "BEGIN IMMEDIATE")
 
 
 def execute_sql(sql: str, **params):

@@ -7,10 +7,11 @@ account's, so raising the version (logout, password change or reset, disabling, 
 everywhere") ends every session and remember cookie of the account at once, in every browser.
 """
 
+from collections.abc import Callable
 from datetime import timedelta
-from functools import cache
+from functools import cache, lru_cache
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import bindparam, func, or_, select, update
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -24,16 +25,31 @@ from grants.services import security_log
 from grants.services.accounts import normalise_email
 
 
-def user_for_session_id(session_id: str) -> User | None:
+def user_for_session_id(session_id: str, *, with_columns: tuple = (),
+                        then: Callable[[User, tuple], None] | None = None) -> User | None:
     """The active user of a Flask-Login id "<id>:<version>", or None when the version was
-    rotated since (or the id has the old form without a version)."""
+    rotated since (or the id has the old form without a version). The account and its roles
+    are read in one statement on every call (no cache: a disabled account, a rotated session or
+    a changed role applies on the very next request). ``with_columns`` (correlated to
+    ``User.id``) are read in the same statement and handed to ``then(user, values)``."""
     user_id, _, version = (session_id or "").partition(":")
     if not user_id.isdigit() or not version.isdigit():
         return None
-    user = db.session.get(User, int(user_id), options=[joinedload(User.role_rows)])
-    if user is None or (user.session_version or 0) != int(version):
+    row = db.session.execute(_user_statement(with_columns),
+                             {"user_id": int(user_id)}).unique().first()
+    if row is None or (row[0].session_version or 0) != int(version):
         return None
-    return user
+    if then is not None:
+        then(row[0], tuple(row[1:]))
+    return row[0]
+
+
+@lru_cache(maxsize=8)
+def _user_statement(with_columns: tuple):
+    """Built once per set of extra columns (a constant of the caller): reused as it is, a
+    statement skips SQLAlchemy's construction and cache-key work on every request."""
+    return (select(User, *with_columns).where(User.id == bindparam("user_id"))
+            .options(joinedload(User.role_rows)))
 
 
 @cache

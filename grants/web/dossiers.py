@@ -80,11 +80,14 @@ def register():
                        title="Sổ theo dõi hồ sơ", order=order)
 
 
+SHOW_OPTIONS = (lazyload(Dossier.organisation), lazyload(Dossier.program_year))
+
+
 @bp.get("/<int:dossier_id>")
 def show(dossier_id: int):
-    # The organisation and year are loaded only if the body has to be rendered again.
-    dossier = dossier_or_404(dossier_id, options=[lazyload(Dossier.organisation),
-                                                  lazyload(Dossier.program_year)])
+    # The organisation and year are loaded only if the body has to be rendered again; the
+    # data stamp of the body's cache key comes with the dossier, in one statement.
+    dossier = dossier_or_404(dossier_id, options=SHOW_OPTIONS, with_stamp=True)
     body = cached_fragment("dossier-page", (dossier.id, dossier.version, current_user.id),
                            lambda: _show_body(dossier))
     if dossier.status == Status.RETURNED:  # the rating, outside the body cached by version

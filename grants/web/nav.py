@@ -1,6 +1,6 @@
 """Navigation per role: only the entries whose views exist and whose roles the user holds."""
 
-from flask import current_app, url_for
+from flask import current_app, has_request_context, request, url_for
 
 from grants.domain.roles import Role
 
@@ -29,14 +29,25 @@ NAV = [
 ]
 
 
-def nav_for(user) -> list[tuple[str, str]]:
-    """(label, url) pairs for the navigation bar of ``user``."""
+def nav_for(user) -> list[tuple[str, str, str]]:
+    """(label, url, endpoint) for the navigation bar of ``user``. The same for everyone with
+    the same roles (the URLs take no arguments), so built once per set of roles and prefix the
+    app is mounted under (every page renders it)."""
     if not getattr(user, "is_authenticated", False):
         return []
+    built = current_app.extensions.setdefault("grants_nav", {})
+    key = (user.roles, request.script_root if has_request_context() else "")
+    items = built.get(key)
+    if items is None:
+        items = built[key] = _build(user.roles)
+    return list(items)
+
+
+def _build(user_roles) -> tuple[tuple[str, str, str], ...]:
     items = []
     for label, endpoint, roles in NAV:
         if endpoint not in current_app.view_functions:
             continue
-        if roles is None or user.roles & roles:
+        if roles is None or user_roles & roles:
             items.append((label, url_for(endpoint), endpoint))
-    return items
+    return tuple(items)

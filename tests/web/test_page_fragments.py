@@ -128,3 +128,27 @@ def test_no_fragments_when_the_memo_is_off(app, client, db, world, login):
     with counted_queries(db) as again:
         page(client, dossier)
     assert len(again) > 6, "the body was computed again"
+
+
+# ---------------------------------------------------------------- round trips (issue 15)
+
+
+def test_the_cached_dossier_page_reads_without_a_transaction(client, db, world, login):
+    """Issue 15: a repeat view of the dossier page sends no BEGIN and no ROLLBACK, and reads
+    the user with its roles and the bell's count, then the dossier with the data stamp: two
+    statements."""
+    from grants.services import dossiers as svc
+    from tests.round_trips import counted_round_trips
+
+    dossier = draft(db, world)
+    act(db, svc.submit, dossier, actor=world[Role.CLERK])
+    login(world[Role.CLERK])
+    url = f"/dossiers/{dossier.id}"
+    assert client.get(url).status_code == 200  # takes the login's message, caches the body
+    db.session.commit()
+    with counted_round_trips(db.engine) as seen:
+        assert client.get(url).status_code == 200
+    assert (seen.begins, seen.commits, seen.rollbacks) == (0, 0, 0), seen
+    assert len(seen.statements) <= 2, seen
+    assert not any("max(audit_events.id)" in s and "dossiers.code" not in s
+                   for s in seen.statements), "the data stamp came in a statement of its own"

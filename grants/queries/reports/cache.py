@@ -6,6 +6,7 @@ by default, or one store for every worker and server when ``CACHE_TYPE`` is ``Re
 (README "Configuration"): a change is then computed once, not once per worker. Values are
 pickled there, so they are plain immutable values (frozen dataclasses, tuples, bytes)."""
 
+import functools
 import hashlib
 import logging
 import math
@@ -13,7 +14,8 @@ import time
 from collections.abc import Callable, Mapping
 from typing import TypeVar
 
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
+from sqlalchemy.orm import Session
 
 from grants.extensions import cache, db
 from grants.models import AuditEvent, Dossier, DossierItem, LedgerEntry, ProgramYear
@@ -26,16 +28,60 @@ DEFAULT_SECONDS = 60
 log = logging.getLogger(__name__)
 
 
+@functools.cache
+def stamp_columns() -> tuple:
+    """The data stamp's columns, to read it in the same statement as something else (a page's
+    dossier: ``with_data_stamp``). Built once: a statement reused as it is skips SQLAlchemy's
+    construction and cache-key work on every request."""
+    return (select(func.max(AuditEvent.id)).scalar_subquery(),
+            select(func.max(LedgerEntry.id)).scalar_subquery(),
+            select(func.max(DossierItem.id)).scalar_subquery(),
+            select(func.max(Dossier.id)).scalar_subquery(),
+            select(func.max(ProgramYear.id)).scalar_subquery())
+
+
+_STAMP = "grants_data_stamp"
+
+
+@functools.lru_cache(maxsize=32)
+def _stamped(stmt):
+    return stmt.add_columns(*stamp_columns())
+
+
+@functools.cache
+def _stamp_only():
+    return select(*stamp_columns())
+
+
+def with_data_stamp(stmt, columns: int, params: dict | None = None):
+    """Run ``stmt`` (a select of ``columns`` entities or columns, with ``params``) with the
+    data stamp's columns added, in one statement; the stamp is kept for ``data_stamp()`` until
+    the session's transaction ends or flushes (then it is read again). Returns the first row's
+    own columns, or None. ``stmt`` should be built once (bound parameters in ``params``): the
+    combined statement is kept for it."""
+    row = db.session.execute(_stamped(stmt), params or {}).first()
+    if row is None:
+        return None
+    db.session.info[_STAMP] = tuple(row[columns:])
+    return row[:columns]
+
+
+@event.listens_for(Session, "after_commit")
+@event.listens_for(Session, "after_rollback")
+@event.listens_for(Session, "after_flush")
+def _forget_stamp(session, *_args) -> None:
+    session.info.pop(_STAMP, None)
+
+
 def data_stamp() -> tuple:
     """Ids that move whenever report data changes: every change of state or money writes an
     audit event (SPEC §4), and new dossiers, items, ledger entries and years get new ids. Each
-    max() is read from the primary-key index, so this costs a few index probes."""
-    return tuple(db.session.execute(select(
-        select(func.max(AuditEvent.id)).scalar_subquery(),
-        select(func.max(LedgerEntry.id)).scalar_subquery(),
-        select(func.max(DossierItem.id)).scalar_subquery(),
-        select(func.max(Dossier.id)).scalar_subquery(),
-        select(func.max(ProgramYear.id)).scalar_subquery())).one())
+    max() is read from the primary-key index, so this costs a few index probes. A stamp read
+    with something else in this session's transaction (``with_data_stamp``) is reused."""
+    known = db.session.info.get(_STAMP)
+    if known is not None:
+        return known
+    return tuple(db.session.execute(_stamp_only()).one())
 
 
 def cache_settings(config: Mapping) -> dict:
