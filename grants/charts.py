@@ -13,7 +13,6 @@ presentation attributes, which ``SVG_CSP`` allows for the image alone. Equal dat
 bytes (a fixed id, no date)."""
 
 import sys
-import textwrap
 from collections.abc import Sequence
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
@@ -142,7 +141,9 @@ def chart(kind, width: int, height: int, title: str, *, fills=FILLS, colors=None
         css=["file://style.css", "file://graph.css", f"inline:{_CSS}{css}"],
         defs=list(_PATTERNS), print_values=True, print_values_position="top",
         truncate_label=-1, truncate_legend=-1, show_legend=False, legend_at_bottom=True,
-        legend_box_size=14, margin=12, spacing=12, pretty_print=False)
+        legend_box_size=14, margin=12, spacing=12, pretty_print=False,
+        # At most about seven ticks, so long numbers ("24.000") never run into each other.
+        min_scale=4, max_scale=7)
     config.update(options)
     graph = kind(**config)
     graph.uuid = ID  # the id that scopes the style sheet; pygal's default is random
@@ -177,6 +178,12 @@ def _upright_values(root):
     return root
 
 
+def _upper(value: float) -> float:
+    """The top of a value axis: room above the largest bar for its printed value, and at least
+    5 (a year without money still gets ticks 0, 1, 2 … rather than 0, 0, 0, 1 …)."""
+    return max(value, 5)
+
+
 def _top(rows, n: int = 12):
     """The first ``n`` rows and the rest, summed as "Khác" by the caller; a rest of one row is
     no group: it is drawn under its own name, as the table beside the chart lists it."""
@@ -209,7 +216,7 @@ def overview(number: int, f: dict) -> bytes:
             ("Còn lại (chưa cam kết)", f["remaining_vnd"], DOTTED)][::-1]
     top = max([r[1] / 1e6 for r in rows] + [1])
     graph = chart(pygal.HorizontalBar, 800, 300, f"Kinh phí năm {number}",
-                  x_labels=[r[0] for r in rows], range=(0, top * 1.4),
+                  x_labels=[r[0] for r in rows], range=(0, _upper(top * 1.4)),
                   value_formatter=axis_millions, x_title="triệu đồng", margin_right=24)
     values = []
     for label, vnd, fill in rows:
@@ -232,7 +239,7 @@ def months(number: int, rows: Sequence) -> bytes:
     top = max(max(m.committed_vnd, m.disbursed_vnd) for m in rows) / 1e6
     bottom = min(min(m.committed_vnd, m.disbursed_vnd) for m in rows) / 1e6
     graph = chart(pygal.Bar, 860, 400, title, x_labels=labels,
-                  range=(min(bottom * 1.25, 0), max(top * 1.2, 1)),
+                  range=(min(bottom * 1.25, 0), _upper(top * 1.2)),
                   value_formatter=axis_millions, y_title="triệu đồng", show_legend=True,
                   legend_at_bottom_columns=2, filters=[_upright_values])
     for name, series in (("Cam kết (ròng)", [m.committed_vnd for m in rows]),
@@ -256,7 +263,7 @@ def items(number: int, rows: Sequence) -> bytes:
     bars = bars[::-1]
     most = max(b[1] / 1e6 for b in bars)
     graph = chart(pygal.HorizontalBar, 800, height, title, x_labels=[b[0] for b in bars],
-                  range=(0, most * 1.45 or 1), value_formatter=axis_millions,
+                  range=(0, _upper(most * 1.45)), value_formatter=axis_millions,
                   x_title="triệu đồng được duyệt", fills=(HATCHED_BACK,))
     graph.add("", _values([b[1] / 1e6 for b in bars],
                           [f"{millions(b[1])} · {b[2]} mục" for b in bars], HATCHED_BACK))
@@ -278,7 +285,7 @@ def communes(number: int, rows: Sequence) -> bytes:
     data = data[::-1]
     most = max(d[1] / 1e6 for d in data)
     graph = chart(pygal.HorizontalBar, 800, height, title, x_labels=[d[0] for d in data],
-                  range=(0, most * 1.3 or 1), value_formatter=axis_millions,
+                  range=(0, _upper(most * 1.3)), value_formatter=axis_millions,
                   x_title="triệu đồng", show_legend=True, legend_at_bottom_columns=2)
     for name, index in (("Được duyệt", 1), ("Đã chi", 2)):
         graph.add(name, _values([d[index] / 1e6 for d in data],
@@ -319,7 +326,7 @@ def target(number: int, progress) -> bytes:
                   filters=[draw_band], fills=(DOTTED_LIGHT, DARK),
                   style={"title_font_size": FONT + 2, "value_font_size": FONT + 2})
     graph.add(band, [None])
-    graph.add("Đã phê duyệt", [{"value": progress.approved_items, "style": f"fill: {DARK}",
+    graph.add("Đã phê duyệt", [{"value": progress.approved_items,
                                 "formatter": lambda _v: f"{progress.approved_items} mục · "
                                                         f"{progress.label}"}])
     return svg(graph)
@@ -331,7 +338,7 @@ def forecast(number: int, actual: Sequence, projection: Sequence, budget_vnd: in
     forecast's ``MonthProjection``s), under the budget drawn as a line."""
     budget = budget_vnd / 1e6
     graph = chart(pygal.Line, 860, 330, f"Cam kết lũy kế và dự báo đến cuối năm {number}",
-                  x_labels=[f"T{m}" for m in range(1, 13)], range=(0, max(budget * 1.15, 1)),
+                  x_labels=[f"T{m}" for m in range(1, 13)], range=(0, _upper(budget * 1.15)),
                   value_formatter=axis_millions, y_title="triệu đồng", show_legend=True,
                   legend_at_bottom_columns=3, dots_size=4, allow_interruptions=True,
                   fills=(INK, INK, DARK), margin_right=40, css="".join(
@@ -368,7 +375,6 @@ def grouped_bars(title: str, labels: tuple[str, ...], series: tuple[tuple[str, t
                  empty_text: str = "Chưa có số liệu.") -> bytes:
     """Grouped bars (one to three series), greys and hatching, values printed on the bars."""
     count = len(labels)
-    title = "\n".join(textwrap.wrap(title, 70))
     if horizontal:
         width, height = 800, 130 + (22 + 18 * len(series)) * max(count, 2)
     else:
@@ -380,10 +386,11 @@ def grouped_bars(title: str, labels: tuple[str, ...], series: tuple[tuple[str, t
     top = max(v for _name, values in series for v in values) / scale
     graph = chart(pygal.HorizontalBar if horizontal else pygal.Bar, width, height, title,
                   x_labels=[labels[i] for i in order],
-                  range=(0, top * (1.3 if horizontal else 1.25)),
+                  range=(0, _upper(top * (1.3 if horizontal else 1.25))),
                   value_formatter=axis_millions if money else _axis_number,
                   show_legend=len(series) > 1, legend_at_bottom_columns=len(series),
                   filters=[] if horizontal else [_upright_values],
+                  style={"title_font_size": FONT + 2},
                   **{"x_title" if horizontal else "y_title": unit})
     for name, values in series:
         texts = [(millions(values[i]) if money else days_text(values[i]) if decimal
