@@ -119,11 +119,15 @@ def _axis_number(value: float) -> str:
 
 def _no_script(root):
     """pygal's ``xml_filters`` step: drop its tooltip script (and the configuration it writes
-    as one) and its comments (a date, its web address), so the SVG runs nothing and equal data
-    gives equal bytes."""
+    as one), its comments (a date, its web address) and the data its script's tooltips read
+    (``<desc>`` coordinates under every bar and point, ``<title>`` under every axis label,
+    which a browser would show on hover as "0,1"), so the SVG runs nothing, equal data gives
+    equal bytes, and the only title is the chart's own, first in the SVG."""
     for node in list(root.iter()):
-        if node.tag == "script" or not isinstance(node.tag, str):  # a script, a comment
-            node.getparent().remove(node)
+        parent = node.getparent()
+        if node.tag in ("script", "desc") or not isinstance(node.tag, str) or (
+                node.tag == "title" and parent is not root):
+            parent.remove(node)
     return root
 
 

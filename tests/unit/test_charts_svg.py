@@ -89,6 +89,15 @@ def test_the_charts_carry_their_titles_units_and_values():
     assert 'class="target-band"' in target
 
 
+@pytest.mark.parametrize("name", CHARTS)
+def test_the_only_title_is_the_charts_own(name):
+    """No tooltip data: no <desc>, and no <title> under the axis labels, which a browser
+    would show on hover."""
+    drawn = CHARTS[name]().decode("utf-8")
+    assert drawn.count("<title>") == 1 and "<desc" not in drawn
+    assert re.search(r"<svg[^>]*><defs>.*?</defs><title>[^<]+</title>", drawn, re.S)
+
+
 def test_a_chart_without_figures_says_so():
     assert "Chưa có cam kết hay khoản chi nào trong năm." in charts.months(2026, []).decode()
     assert "Chưa có hồ sơ nào được phê duyệt." in charts.communes(2026, []).decode()
