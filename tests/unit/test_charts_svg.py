@@ -119,3 +119,14 @@ def test_the_values_above_vertical_bars_stand_upright():
 def test_today_changes_nothing():
     """pygal writes the date into a comment; the charts leave it out."""
     assert date.today().isoformat() not in charts.months(2026, MONTHS).decode()
+
+
+def test_pygal_leaves_no_import_hook_behind():
+    """pygal's map-plugin hook would make every later failed import warn on Python 3.11."""
+    import subprocess
+    import sys
+
+    probe = ("import sys, warnings; warnings.simplefilter('error'); import grants.charts; "
+             "assert not [f for f in sys.meta_path if type(f).__name__ == 'PluginImportFixer']; "
+             "import grants.exports.reports")
+    subprocess.run([sys.executable, "-c", probe], check=True)  # noqa: S603 - our own probe
