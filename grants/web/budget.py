@@ -84,7 +84,7 @@ def _dashboard_body(year) -> str:
 @bp.get(f"/<int:number>/charts/<any({', '.join(BUDGET_CHARTS)}):name>.svg")
 def chart(number: int, name: str):
     year = years.require_year(number)
-    # The SVG has no script; matplotlib writes inline style attributes, which SVG_CSP allows
+    # The SVG has no script; pygal writes a <style> element and inline styles, which SVG_CSP allows
     # for the image only (the pages keep the strict policy).
     svg = memoised(f"budget.chart.{name}", (year.id,), lambda: budget_chart(name, year),
                    seconds=_cache_seconds())
