@@ -122,3 +122,116 @@ def test_the_check_finds_a_difference_and_repairs_it(app, db, demo):
     again = runner.invoke(check_summaries_command, catch_exceptions=False)
     assert again.exit_code == 0, again.output
     assert summaries.check() == []
+
+
+@pytest.mark.slow  # about a minute: random walks of dossiers through the real services
+def test_summaries_hold_for_any_sequence_of_changes(app, db, world):
+    """Random sequences of drafts, filing, appraisal, approvals, rejections, withdrawals,
+    payments and organisation moves through the real services: after every step the summary
+    rows equal the figures recomputed from the source rows."""
+    import itertools
+
+    from hypothesis import HealthCheck, settings
+    from hypothesis import strategies as st
+    from hypothesis.stateful import (
+        RuleBasedStateMachine,
+        initialize,
+        invariant,
+        rule,
+        run_state_machine_as_test,
+    )
+
+    from grants.db import atomic, local_now, local_today
+    from grants.domain.errors import DomainError
+    from grants.domain.roles import Role
+    from grants.domain.workflow_states import Status
+    from grants.services import dossiers as svc
+    from grants.services import ledger
+    from grants.services.dossiers import ItemInput
+    from tests.walk import draft, to_assigned
+
+    vouchers = itertools.count(1)
+    codes = ["ISO9001", "5S", "KPI", "KAIZEN", "HACCP"]
+
+    def attempt(fn, *args, **kw):
+        try:
+            with atomic():
+                fn(*args, **kw)
+        except DomainError:
+            pass
+
+    def in_state(dossiers, *states):
+        return [d for d in dossiers if Status(d.status) in states]
+
+    class SummaryMachine(RuleBasedStateMachine):
+        @initialize()
+        def start(self):
+            self.dossiers = []
+
+        @rule(picks=st.lists(st.sampled_from(codes), min_size=1, max_size=3, unique=True),
+              cost=st.integers(min_value=1, max_value=90))
+        def new_draft(self, picks, cost):
+            items = [ItemInput(code, cost * 1_000_000, cost * 500_000) for code in picks]
+            self.dossiers.append(draft(db, world, items=items))
+
+        @rule(data=st.data())
+        def file_and_assign(self, data):
+            drafts = in_state(self.dossiers, Status.DRAFT)
+            if drafts:
+                to_assigned(db, world, data.draw(st.sampled_from(drafts)))
+
+        @rule(data=st.data())
+        def appraise_and_review(self, data):
+            assigned = in_state(self.dossiers, Status.ASSIGNED)
+            if not assigned:
+                return
+            d = data.draw(st.sampled_from(assigned))
+            appraiser, head = world[Role.APPRAISER], world[Role.HEAD]
+            attempt(svc.record_visit, d, actor=appraiser, visited_at=local_now(),
+                    place="Trụ sở", team="Tổ thẩm định", findings="Đã áp dụng.")
+            attempt(svc.appraise, d, actor=appraiser, documents_ok=True, documents_note=None,
+                    eligible_costs={i.id: i.consulting_cost_vnd for i in d.items},
+                    recommendation="support", reasons=[], conclusion=None)
+            attempt(svc.review, d, actor=head)
+
+        @rule(data=st.data(), approve=st.booleans())
+        def decide(self, data, approve):
+            reviewed = in_state(self.dossiers, Status.REVIEWED)
+            if not reviewed:
+                return
+            d = data.draw(st.sampled_from(reviewed))
+            if approve:
+                attempt(svc.approve, d, actor=world[Role.LEADER])
+            else:
+                attempt(svc.reject, d, actor=world[Role.LEADER], reasons=["Chưa đạt"])
+
+        @rule(data=st.data())
+        def withdraw(self, data):
+            open_ = in_state(self.dossiers, Status.DRAFT, Status.SUBMITTED, Status.RECEIVED,
+                             Status.ASSIGNED)
+            if open_:
+                attempt(svc.withdraw, data.draw(st.sampled_from(open_)),
+                        actor=world["applicant"], reason="Không tiếp tục")
+
+        @rule(data=st.data(), millions=st.integers(min_value=1, max_value=30))
+        def pay(self, data, millions):
+            approved = in_state(self.dossiers, Status.APPROVED, Status.ISSUED)
+            if approved:
+                attempt(ledger.record_payment, data.draw(st.sampled_from(approved)),
+                        actor=world[Role.FINANCE], amount_vnd=millions * 1_000_000,
+                        paid_on=local_today(), voucher_no=f"PC-{next(vouchers)}",
+                        method="transfer")
+
+        @rule(commune=st.sampled_from(["Xã Tiên Du", "Phường Kinh Bắc", None]),
+              org_type=st.sampled_from(["enterprise", "cooperative"]))
+        def move_organisation(self, commune, org_type):
+            with atomic():
+                world["org"].commune, world["org"].org_type = commune, org_type
+
+        @invariant()
+        def summaries_match_the_source_rows(self):
+            assert summaries.check() == []
+
+    run_state_machine_as_test(SummaryMachine, settings=settings(
+        max_examples=6, stateful_step_count=12, deadline=None,
+        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]))
