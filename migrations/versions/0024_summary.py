@@ -22,7 +22,7 @@ STEP_OF_STATUS = {'submitted': 'reception', 'received': 'assignment', 'assigned'
                   'appraised': 'review', 'reviewed': 'decision',
                   'submitted_to_committee': 'committee', 'approved': 'issuing',
                   'rejected': 'issuing', 'issued': 'return'}
-PAUSED = ('supplement_before_assignment', 'supplement_during_appraisal')
+PAUSED = ('supplement_received', 'supplement_appraisal')  # PAUSED_IN_PROCESS
 
 
 def _count(name):
