@@ -25,9 +25,8 @@ from grants.queries.sql import approved_item, live_approval
 SHAPES = {
     SummaryDossiers: (("program_year_id", "commune", "org_type", "status"),
                       ("dossiers", "item_count", "items_cost_vnd", "items_requested_vnd",
-                       "judged", "on_time")),
-    SummaryItems: (("program_year_id", "catalogue_item_id", "commune", "org_type", "status",
-                    "approved"),
+                       "judged", "on_time", "approved_items_vnd")),
+    SummaryItems: (("program_year_id", "catalogue_item_id", "status", "approved"),
                    ("items", "consulting_cost_vnd", "requested_vnd", "approved_vnd")),
     SummarySteps: (("program_year_id", "from_status", "actor_id"),
                    ("done", "spans", "span_days", "over_allotment")),
@@ -63,7 +62,7 @@ def _key(table: type, row) -> tuple:
     keys, _figures = SHAPES[table]
     values = list(row[:len(keys)])
     if table is SummaryItems:
-        values[5] = bool(values[5])
+        values[3] = bool(values[3])
     return tuple(values)
 
 
@@ -89,12 +88,16 @@ def dossier_rows(*where) -> Rows:
     done_at = func.coalesce(Dossier.finished_at, Dossier.decided_at)
     judged = and_(Dossier.due_at.is_not(None), done_at.is_not(None))
     commune = _commune()
+    granted = (select(func.coalesce(func.sum(DossierItem.approved_vnd), 0))
+               .where(DossierItem.dossier_id == Dossier.id, approved_item())
+               .scalar_subquery())
     return _fold(SummaryDossiers, db.session.execute(
         select(Dossier.program_year_id, commune, Organisation.org_type, Dossier.status,
                func.count(Dossier.id), func.sum(Dossier.item_count),
                func.sum(Dossier.items_cost_vnd), func.sum(Dossier.items_requested_vnd),
                func.sum(case((judged, 1), else_=0)),
-               func.sum(case((and_(judged, done_at <= Dossier.due_at), 1), else_=0)))
+               func.sum(case((and_(judged, done_at <= Dossier.due_at), 1), else_=0)),
+               func.sum(case((live_approval(), granted), else_=0)))
         .join(Organisation, Dossier.organisation_id == Organisation.id)
         .where(*where)
         .group_by(Dossier.program_year_id, commune, Organisation.org_type, Dossier.status)))
@@ -102,20 +105,17 @@ def dossier_rows(*where) -> Rows:
 
 def item_rows(*where) -> Rows:
     """SummaryItems recomputed from the items of the dossiers matching ``where``."""
-    commune = _commune()
     approved = case((and_(live_approval(), approved_item()), literal_column("1")),
                     else_=literal_column("0"))
     return _fold(SummaryItems, db.session.execute(
-        select(Dossier.program_year_id, DossierItem.catalogue_item_id, commune,
-               Organisation.org_type, Dossier.status, approved, func.count(DossierItem.id),
-               func.sum(DossierItem.consulting_cost_vnd), func.sum(DossierItem.requested_vnd),
-               func.sum(DossierItem.approved_vnd))
+        select(Dossier.program_year_id, DossierItem.catalogue_item_id, Dossier.status, approved,
+               func.count(DossierItem.id), func.sum(DossierItem.consulting_cost_vnd),
+               func.sum(DossierItem.requested_vnd), func.sum(DossierItem.approved_vnd))
         .select_from(DossierItem)
         .join(Dossier, DossierItem.dossier_id == Dossier.id)
-        .join(Organisation, Dossier.organisation_id == Organisation.id)
         .where(*where)
-        .group_by(Dossier.program_year_id, DossierItem.catalogue_item_id, commune,
-                  Organisation.org_type, Dossier.status, approved)))
+        .group_by(Dossier.program_year_id, DossierItem.catalogue_item_id, Dossier.status,
+                  approved)))
 
 
 def allotments(year_ids: Iterable[int]) -> dict[int, dict[str, float]]:

@@ -45,26 +45,27 @@ def _fill() -> None:
     judged = f"d.due_at IS NOT NULL AND {done_at} IS NOT NULL"
     conn.execute(sa.text(
         "INSERT INTO summary_dossiers (program_year_id, commune, org_type, status, dossiers, "
-        "item_count, items_cost_vnd, items_requested_vnd, judged, on_time) "
+        "item_count, items_cost_vnd, items_requested_vnd, judged, on_time, approved_items_vnd) "
         f"SELECT d.program_year_id, {commune}, o.org_type, d.status, COUNT(d.id), "
         "COALESCE(SUM(d.item_count), 0), COALESCE(SUM(d.items_cost_vnd), 0), "
         "COALESCE(SUM(d.items_requested_vnd), 0), "
         f"SUM(CASE WHEN {judged} THEN 1 ELSE 0 END), "
-        f"SUM(CASE WHEN {judged} AND {done_at} <= d.due_at THEN 1 ELSE 0 END) "
+        f"SUM(CASE WHEN {judged} AND {done_at} <= d.due_at THEN 1 ELSE 0 END), "
+        "SUM(CASE WHEN d.outcome = 'approved' AND d.approved_vnd > 0 THEN (SELECT "
+        "COALESCE(SUM(i.approved_vnd), 0) FROM dossier_items i WHERE i.dossier_id = d.id "
+        "AND i.approved_vnd > 0) ELSE 0 END) "
         "FROM dossiers d JOIN organisations o ON o.id = d.organisation_id "
         "GROUP BY d.program_year_id, 2, o.org_type, d.status"), {"no_commune": NO_COMMUNE})
     approved = ("CASE WHEN d.outcome = 'approved' AND d.approved_vnd > 0 "
                 "AND i.approved_vnd > 0 THEN TRUE ELSE FALSE END")
     conn.execute(sa.text(
-        "INSERT INTO summary_items (program_year_id, catalogue_item_id, commune, org_type, "
-        "status, approved, items, consulting_cost_vnd, requested_vnd, approved_vnd) "
-        f"SELECT d.program_year_id, i.catalogue_item_id, {commune}, o.org_type, d.status, "
-        f"{approved}, COUNT(i.id), COALESCE(SUM(i.consulting_cost_vnd), 0), "
-        "COALESCE(SUM(i.requested_vnd), 0), COALESCE(SUM(i.approved_vnd), 0) "
+        "INSERT INTO summary_items (program_year_id, catalogue_item_id, status, approved, "
+        "items, consulting_cost_vnd, requested_vnd, approved_vnd) "
+        f"SELECT d.program_year_id, i.catalogue_item_id, d.status, {approved}, COUNT(i.id), "
+        "COALESCE(SUM(i.consulting_cost_vnd), 0), COALESCE(SUM(i.requested_vnd), 0), "
+        "COALESCE(SUM(i.approved_vnd), 0) "
         "FROM dossier_items i JOIN dossiers d ON d.id = i.dossier_id "
-        "JOIN organisations o ON o.id = d.organisation_id "
-        "GROUP BY d.program_year_id, i.catalogue_item_id, 3, o.org_type, d.status, 6"),
-        {"no_commune": NO_COMMUNE})
+        "GROUP BY d.program_year_id, i.catalogue_item_id, d.status, 4"))
     step_key = "CASE a.from_status " + " ".join(
         f"WHEN '{status}' THEN '{key}'" for status, key in STEP_OF_STATUS.items()) + " END"
     allotment = "CAST(s.allotment_minutes AS DOUBLE PRECISION) / 480.0"
@@ -100,19 +101,18 @@ def upgrade():
         sa.Column('status', sa.String(length=30), nullable=False),
         _count('dossiers'), _count('item_count'), _count('items_cost_vnd'),
         _count('items_requested_vnd'), _count('judged'), _count('on_time'),
+        _count('approved_items_vnd'),
         sa.PrimaryKeyConstraint('program_year_id', 'commune', 'org_type', 'status',
                                 name=op.f('pk_summary_dossiers')))
     op.create_table(
         'summary_items', _year(),
         sa.Column('catalogue_item_id', sa.Integer(), nullable=False),
-        sa.Column('commune', sa.String(length=120), nullable=False),
-        sa.Column('org_type', sa.String(length=20), nullable=False),
         sa.Column('status', sa.String(length=30), nullable=False),
         sa.Column('approved', sa.Boolean(), nullable=False),
         _count('items'), _count('consulting_cost_vnd'), _count('requested_vnd'),
         _count('approved_vnd'),
-        sa.PrimaryKeyConstraint('program_year_id', 'catalogue_item_id', 'commune', 'org_type',
-                                'status', 'approved', name=op.f('pk_summary_items')))
+        sa.PrimaryKeyConstraint('program_year_id', 'catalogue_item_id', 'status', 'approved',
+                                name=op.f('pk_summary_items')))
     op.create_table(
         'summary_steps', _year(),
         sa.Column('from_status', sa.String(length=30), nullable=False),

@@ -52,9 +52,9 @@ def demand_summary(year: ProgramYear, *, cache_seconds: float = DEFAULT_SECONDS
 
     Three reads of the summary rows: the items grouped by catalogue item (an item occurs at
     most once per dossier, unique constraint, so per catalogue item the dossier count is the
-    item count); the dossiers grouped by (commune, type), with the item count and sums each
-    dossier keeps of its items; and the approved amounts (items granted an amount in a
-    dossier approved with a live commitment) grouped by (catalogue item, commune, type).
+    item count), and their approved amounts (items granted an amount in a dossier approved
+    with a live commitment); the dossiers grouped by (commune, type), with the item count and
+    sums each dossier keeps of its items and the amounts granted to them.
     """
     return memoised("demand", (year.id,), lambda: _demand_summary(year),
                     seconds=cache_seconds)
@@ -62,8 +62,8 @@ def demand_summary(year: ProgramYear, *, cache_seconds: float = DEFAULT_SECONDS
 
 def _demand_summary(year: ProgramYear) -> DemandSummary:
     # Read from the summary rows (grants.models.summary), which hold these sums per catalogue
-    # item, commune, organisation type and state: three grouped reads of a few hundred rows,
-    # whatever the number of dossiers.
+    # item and state, and per commune, organisation type and state: three grouped reads of a
+    # few hundred rows, whatever the number of dossiers.
     filed = (SummaryDossiers.program_year_id == year.id,
              SummaryDossiers.status.not_in(status_values(NOT_FILED)))
     undecided = SummaryDossiers.status.in_(status_values(UNDECIDED))
@@ -84,22 +84,23 @@ def _demand_summary(year: ProgramYear) -> DemandSummary:
                func.sum(SummaryDossiers.items_cost_vnd),
                func.sum(SummaryDossiers.items_requested_vnd),
                func.sum(case((undecided, SummaryDossiers.item_count), else_=0)),
-               func.sum(case((undecided, SummaryDossiers.items_requested_vnd), else_=0)))
+               func.sum(case((undecided, SummaryDossiers.items_requested_vnd), else_=0)),
+               func.sum(SummaryDossiers.approved_items_vnd))
         .where(*filed)
         .group_by(SummaryDossiers.commune, SummaryDossiers.org_type)
         .having(func.sum(SummaryDossiers.dossiers) > 0)).all()
-    approved_rows = db.session.execute(
-        select(SummaryItems.catalogue_item_id, SummaryItems.commune, SummaryItems.org_type,
-               func.sum(SummaryItems.approved_vnd))
+    approved_items = dict(db.session.execute(
+        select(SummaryItems.catalogue_item_id, func.sum(SummaryItems.approved_vnd))
         .where(*items_filed, SummaryItems.approved.is_(True))
-        .group_by(SummaryItems.catalogue_item_id, SummaryItems.commune, SummaryItems.org_type)
-        .having(func.sum(SummaryItems.items) > 0)).all()
+        .group_by(SummaryItems.catalogue_item_id)).all())
     catalogue = {item_id: (code, name) for item_id, code, name in db.session.execute(
         select(CatalogueItem.id, CatalogueItem.code, CatalogueItem.name))}
 
     approved_by: dict[object, int] = {}
-    for item_id, place, org_type, vnd in approved_rows:
-        for key in (item_id, ("place", place), ("type", org_type)):
+    for item_id, vnd in approved_items.items():
+        approved_by[item_id] = int(vnd or 0)
+    for place, org_type, *_figures, vnd in place_rows:
+        for key in (("place", place), ("type", org_type)):
             approved_by[key] = approved_by.get(key, 0) + int(vnd or 0)
     by_item: dict[str, DemandRow] = {}
     for item_id, n, cost, requested, open_n, open_vnd in item_rows:
@@ -110,7 +111,7 @@ def _demand_summary(year: ProgramYear) -> DemandSummary:
             undecided_items=int(open_n or 0), undecided_requested_vnd=int(open_vnd or 0))
     communes: dict[str, DemandRow] = {}
     types: dict[str, DemandRow] = {t.value: DemandRow(t.value, t.label) for t in OrgType}
-    for place, org_type, dossiers, n, cost, requested, open_n, open_vnd in place_rows:
+    for place, org_type, dossiers, n, cost, requested, open_n, open_vnd, _vnd in place_rows:
         figures = dict(dossiers=int(dossiers), items=int(n or 0),
                        consulting_cost_vnd=int(cost or 0), requested_vnd=int(requested or 0),
                        undecided_items=int(open_n or 0), undecided_requested_vnd=int(open_vnd or 0))
