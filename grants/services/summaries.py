@@ -181,10 +181,13 @@ def _before_flush(session: Session, _context, _instances) -> None:
                 (ids.add(obj.dossier.id) if obj.dossier.id is not None
                  else pending.append(obj.dossier))
     for obj in session.dirty:
-        if isinstance(obj, Dossier) and _changed(obj, _DOSSIER_FIELDS):
+        # An item removed from ``dossier.items`` is deleted as an orphan during the flush, after
+        # this hook: the dossier's changed collection names it.
+        if isinstance(obj, Dossier) and _changed(obj, (*_DOSSIER_FIELDS, "items")):
             ids.add(obj.id)
-        elif isinstance(obj, DossierItem) and _changed(obj, _ITEM_FIELDS):
+        elif isinstance(obj, DossierItem) and _changed(obj, (*_ITEM_FIELDS, "dossier")):
             ids |= _history_values(obj, "dossier_id")
+            ids |= {d.id for d in _history_values(obj, "dossier")}
         elif isinstance(obj, Organisation) and _changed(obj, _ORG_FIELDS) and obj.id:
             ids.update(session.connection().execute(
                 select(Dossier.id).where(Dossier.organisation_id == obj.id)).scalars())
