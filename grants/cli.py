@@ -1,4 +1,4 @@
-"""Flask CLI commands: create-user, api-token, seed-demo, worker."""
+"""Flask CLI commands: create-user, api-token, seed-demo, worker, check-summaries."""
 
 import sys
 import time
@@ -146,6 +146,28 @@ def worker_command(threads):
     consumer.run()
 
 
+@click.command("check-summaries")
+@click.option("--repair", is_flag=True,
+              help="Thay các dòng tổng hợp bằng số tính lại từ dữ liệu gốc.")
+@with_appcontext
+def check_summaries_command(repair):
+    """Recompute every report summary row from the source rows and print any difference
+    (exit status 1 if there is one); with --repair, rebuild the rows from the source."""
+    from grants.services import summaries
+
+    with atomic():
+        found = summaries.check(repair=repair)
+    for table, key, expected, stored in found:
+        click.echo(f"{table} {key}: tính lại {expected}, đang lưu {stored}")
+    if not found:
+        click.echo("Các dòng tổng hợp khớp với dữ liệu gốc.")
+        return
+    click.echo(f"{len(found)} dòng tổng hợp lệch"
+               + ("; đã dựng lại từ dữ liệu gốc." if repair else "."))
+    sys.exit(1)
+
+
 def register_cli(app: Flask) -> None:
-    for command in (create_user_command, api_token_command, seed_demo_command, worker_command):
+    for command in (create_user_command, api_token_command, seed_demo_command, worker_command,
+                    check_summaries_command):
         app.cli.add_command(command)

@@ -132,8 +132,28 @@ class RequestClient(FlaskClient):
         raise TypeError("RequestClient does not keep request contexts (with client:)")
 
 
+def _check_summaries(request, db) -> None:
+    """After each test, the report summaries must equal what the test's data gives when
+    recomputed from the source rows (issue 15.2): the whole suite's data is checked, in the
+    test's own transaction when it is still usable, else in the committed state."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from grants.services import summaries
+
+    if request.node.get_closest_marker("summaries_unchecked"):
+        return
+    try:
+        found = summaries.check()
+    except SQLAlchemyError:
+        db.session.rollback()
+        found = summaries.check()
+    if found:
+        pytest.fail("report summaries differ from the source rows (table, key, recomputed, "
+                    f"stored): {found[:5]}", pytrace=False)
+
+
 @pytest.fixture
-def app(database_template, tmp_path, shared_cache):
+def app(database_template, tmp_path, shared_cache, request):
     from grants.app import create_app
     from grants.extensions import cache, db
 
@@ -158,8 +178,11 @@ def app(database_template, tmp_path, shared_cache):
         if shared_cache:
             cache.clear()  # this session's keys: each test starts cold, as with its own app
         yield app
-        db.session.remove()
-        db.engine.dispose()
+        try:
+            _check_summaries(request, db)
+        finally:
+            db.session.remove()
+            db.engine.dispose()
 
 
 @pytest.fixture

@@ -38,6 +38,7 @@ from grants.models.program import (
     SupportRule,
 )
 from grants.models.rating import ServiceRating
+from grants.models.summary import SummaryDossiers, SummaryItems, SummaryLedger, SummarySteps
 from grants.models.user import ApiToken, User, UserRole
 from grants.models.webhook import Webhook, WebhookDelivery
 
@@ -50,6 +51,6 @@ __all__ = [
     "OrganisationClaim", "OrganisationContact", "OutgoingEmail", "PendingPayment",
     "PersonalDataErasure", "ProcedureStep", "ProgramYear", "RecoveryCode", "RejectionReason",
     "ScheduledRun", "SecurityEvent", "ServiceRating", "SiteVisit", "SupplementRequest",
-    "SupportRule", "User",
+    "SummaryDossiers", "SummaryItems", "SummaryLedger", "SummarySteps", "SupportRule", "User",
     "UserRole", "Webhook", "WebhookDelivery",
 ]

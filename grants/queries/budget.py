@@ -9,7 +9,7 @@ import json
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import Select, extract, func, or_, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import aliased
 
 from grants.domain.budget import (
@@ -31,6 +31,7 @@ from grants.models import (
     Organisation,
     PendingPayment,
     ProgramYear,
+    SummaryLedger,
 )
 from grants.queries.catalogue import NO_COMMUNE
 from grants.queries.sql import (
@@ -38,7 +39,6 @@ from grants.queries.sql import (
     live_approval,
     name_matches,
     signed_amount,
-    signed_sums,
     status_values,
 )
 from grants.queries.worklists import status_counts
@@ -152,14 +152,15 @@ def monthly_figures(year: ProgramYear) -> list[MonthFigures]:
     """Net commitments and payments per calendar month, with running totals: the 12 months of
     the program year, plus any other month that has entries (e.g. payments made early the next
     year), so the last running totals are the year's committed and disbursed totals."""
-    committed, disbursed = signed_sums()
-    entry_year = extract("year", LedgerEntry.entry_on)
-    entry_month = extract("month", LedgerEntry.entry_on)
-    rows = db.session.execute(
-        select(entry_year, entry_month, committed, disbursed)
-        .where(LedgerEntry.program_year_id == year.id)
-        .group_by(entry_year, entry_month))
-    found = {(int(y), int(m)): (int(c or 0), int(d or 0)) for y, m, c, d in rows}
+    # From the ledger's summary rows (grants.models.summary): sums per (kind, month), signed
+    # here with the domain's ledger table.
+    pairs: dict[tuple[int, int], list[tuple[str, int]]] = {}
+    for y, m, kind, amount in db.session.execute(
+            select(SummaryLedger.entry_year, SummaryLedger.entry_month, SummaryLedger.kind,
+                   SummaryLedger.amount_vnd)
+            .where(SummaryLedger.program_year_id == year.id, SummaryLedger.entries > 0)):
+        pairs.setdefault((int(y), int(m)), []).append((kind, int(amount or 0)))
+    found = {month: signed_totals(kinds) for month, kinds in pairs.items()}
     months, total_c, total_d = [], 0, 0
     for y, m in sorted(set(found) | {(year.year, m) for m in range(1, 13)}):
         c, d = found.get((y, m), (0, 0))

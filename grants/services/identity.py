@@ -13,7 +13,7 @@ from grants.domain.roles import Role
 from grants.extensions import db
 from grants.models import Dossier, Organisation, OrganisationClaim, User
 from grants.queries import identity as identity_queries
-from grants.services import audit, uploads
+from grants.services import audit, summaries, uploads
 
 NOT_VERIFIED = ("Tổ chức «{name}» (mã số thuế {tax_code}) chưa được Bộ phận một cửa xác minh, "
                 "nên hồ sơ chưa nộp được. Hãy tải lên Giấy chứng nhận đăng ký doanh nghiệp / "
@@ -113,8 +113,10 @@ def verify_claim(claim: OrganisationClaim, *, actor: User, note: str | None = No
         target = existing
         user = claim.user
         user.organisation_id = existing.id
-        db.session.execute(update(Dossier).where(Dossier.organisation_id == org.id)
-                           .values(organisation_id=existing.id))
+        moved = db.session.scalars(select(Dossier.id).where(Dossier.organisation_id == org.id))
+        with summaries.moving_dossiers(db.session, moved):
+            db.session.execute(update(Dossier).where(Dossier.organisation_id == org.id)
+                               .values(organisation_id=existing.id))
         org.verification = Verification.REJECTED.value
     else:
         org.verification = Verification.VERIFIED.value

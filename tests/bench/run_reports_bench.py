@@ -24,7 +24,10 @@ memory (``ru_maxrss``). The result is a markdown table on stdout.
 
 Targets (issue 6): each report page and the dashboard median ≤ 150 ms; the dashboard at 100,000
 dossiers ≤ 3 × its time at 1,000; the list page median ≤ 80 ms; the export of 100,000 dossiers
-≤ 20 s and ≤ 1 GiB.
+≤ 20 s and ≤ 1 GiB. Issue 15.2: every report cold (memo off) ≤ 40 ms at 100,000 dossiers and
+≤ 2 × its time at 1,000: a second table puts each report's cold median (and CPU) at each size
+beside these targets. After seeding, ``flask check-summaries`` recomputes the report summaries
+from the source rows; its verdict is printed under the tables.
 
 This is a script, not a test: pytest does not collect it (no ``test_`` prefix, no test
 functions), and it imports the app only when run.
@@ -44,6 +47,8 @@ ROOT = Path(__file__).resolve().parents[2]
 FLASK = [sys.executable, "-m", "flask", "--app", "grants"]
 LEADER = ("lanhdao@demo.vn", "demo12345")
 TARGETS = {"report": 150, "dashboard": 150, "list": 80}
+COLD_REPORT_MS = 40  # issue 15.2: every report cold at the largest size
+COLD_REPORT_GROWTH = 2  # … and at most twice its time at the smallest
 
 
 def _env(url: str) -> dict:
@@ -51,12 +56,13 @@ def _env(url: str) -> dict:
             "GRANTS_RATELIMIT_ENABLED": "false"}
 
 
-def _pg_database(base: str, size: int, reseed: bool) -> tuple[str, bool]:
+def _pg_database(base: str, size: int, reseed: bool, prefix: str = "grants_bench"
+                 ) -> tuple[str, bool]:
     """URL of the scratch database for ``size`` on the server of ``base``; True if created."""
     from sqlalchemy import create_engine, make_url, text
 
     url = make_url(base)
-    name = f"grants_bench_{size}"
+    name = f"{prefix}_{size}"
     admin = create_engine(url, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         exists = conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name})
@@ -86,7 +92,7 @@ def prepare(size: int, args) -> str:
     """A database holding the demo data plus ``size`` generated dossiers; returns its URL."""
     base = os.environ.get("GRANTS_BENCH_DATABASE_URL")
     if base:
-        url, _created = _pg_database(base, size, args.reseed)
+        url, _created = _pg_database(base, size, args.reseed, args.db_prefix)
     else:
         workdir = Path(args.workdir)
         workdir.mkdir(parents=True, exist_ok=True)
@@ -94,12 +100,14 @@ def prepare(size: int, args) -> str:
         if args.reseed and path.exists():
             path.unlink()
         url = f"sqlite:///{path}"
+    # Always upgraded: a database seeded before a migration gets its new tables (the report
+    # summaries are filled from the existing rows by their migration).
+    subprocess.run([*FLASK, "db", "upgrade"], env=_env(url), cwd=ROOT, check=True,
+                   capture_output=True)
     if _dossier_count(url) >= size:
         print(f"… reusing {url} ({_dossier_count(url)} dossiers)", file=sys.stderr)
     else:
         started = time.perf_counter()
-        subprocess.run([*FLASK, "db", "upgrade"], env=_env(url), cwd=ROOT, check=True,
-                       capture_output=True)
         subprocess.run([*FLASK, "seed-demo", "--dossiers", str(size)], env=_env(url), cwd=ROOT,
                        check=True, stdout=subprocess.DEVNULL)
         print(f"… seeded {size} dossiers into {url} in {time.perf_counter() - started:.0f} s",
@@ -107,6 +115,15 @@ def prepare(size: int, args) -> str:
     if base:
         _analyze(url)
     return url
+
+
+def check_summaries(url: str) -> dict:
+    """``flask check-summaries`` on the seeded database: exit status, output and time."""
+    started = time.perf_counter()
+    out = subprocess.run([*FLASK, "check-summaries"], env=_env(url), cwd=ROOT,
+                         capture_output=True, text=True)
+    return {"exit": out.returncode, "seconds": time.perf_counter() - started,
+            "output": (out.stdout + out.stderr).strip().splitlines()[-3:]}
 
 
 def _analyze(url: str) -> None:
@@ -262,7 +279,8 @@ def _n(number: int) -> str:
 
 
 def report(results: dict[int, dict], exports: dict[int, dict], backend: str,
-           database: str) -> str:
+           database: str, checks: dict[int, dict] | None = None) -> str:
+    checks = checks or {}
     sizes = sorted(results)
     names = [n for n in results[sizes[0]] if not n.startswith("_")]
     head = "| page | target | " + " | ".join(
@@ -292,8 +310,34 @@ def report(results: dict[int, dict], exports: dict[int, dict], backend: str,
                      f"≤ 20 s, ≤ 1 GiB | {e['seconds']:.1f} s wall, {e['cpu']:.1f} s CPU, "
                      f"{e['maxrss_mib']:.0f} MiB peak, {e['bytes'] / 1e6:.1f} MB | | "
                      f"{'✅' if ok else '❌'} |")
+    lines += ["", *_cold_reports(results, sizes)]
+    for s in sizes:
+        c = checks.get(s)
+        if c:
+            verdict = "no difference ✅" if c["exit"] == 0 else f"DIFFERENCES ❌ {c['output']}"
+            lines.append(f"- `flask check-summaries` after seeding {_n(s)} dossiers: {verdict} "
+                         f"({c['seconds']:.1f} s)")
     lines += ["", f"Measured on {_machine(database)}."]
     return "\n".join(lines)
+
+
+def _cold_reports(results: dict[int, dict], sizes: list[int]) -> list[str]:
+    """Issue 15.2: each report's cold median (memo off) at each size beside its targets."""
+    small, big = sizes[0], sizes[-1]
+    head = ("| report, cold (memo off) | " + " | ".join(
+        f"{_n(s)}: median / CPU (ms)" for s in sizes)
+        + f" | target ≤ {COLD_REPORT_MS} ms at {_n(big)} | ÷ {_n(small)} (≤ {COLD_REPORT_GROWTH} ×)"
+        " | ok |")
+    lines = [head, "|" + "---|" * (len(sizes) + 4)]
+    for name in [n for n in results[small] if n.startswith("report: ") and "memo on" not in n]:
+        cells = [f"{results[s][name]['median']:.1f} / {results[s][name]['cpu']:.1f}"
+                 for s in sizes]
+        top = results[big][name]["median"]
+        ratio = top / results[small][name]["median"]
+        ok = top <= COLD_REPORT_MS and ratio <= COLD_REPORT_GROWTH
+        lines.append(f"| {name[len('report: '):]} | " + " | ".join(cells)
+                     + f" | {top:.1f} ms | {ratio:.2f} × | {'✅' if ok else '❌'} |")
+    return lines
 
 
 def main() -> None:
@@ -303,15 +347,20 @@ def main() -> None:
     parser.add_argument("--workdir", default="/tmp/grants-bench")
     parser.add_argument("--reseed", action="store_true")
     parser.add_argument("--no-export", action="store_true")
+    parser.add_argument("--db-prefix", default="grants_bench",
+                        help="PostgreSQL scratch databases are named <prefix>_<size>")
     args = parser.parse_args()
     backend = "PostgreSQL" if os.environ.get("GRANTS_BENCH_DATABASE_URL") else "SQLite"
-    results, exports, url = {}, {}, ""
+    results, exports, checks, url = {}, {}, {}, ""
     for size in args.sizes:
         url = prepare(size, args)
+        checks[size] = check_summaries(url)
+        print(f"… check-summaries at {size}: exit {checks[size]['exit']} "
+              f"{checks[size]['output']}", file=sys.stderr)
         results[size] = measure_pages(url, args.repeat)
         exports[size] = (measure_export(url) if not args.no_export else
                          {"seconds": 0, "cpu": 0, "rows": 0, "bytes": 0, "maxrss_mib": 0})
-    print(report(results, exports, backend, _database_version(url)))
+    print(report(results, exports, backend, _database_version(url), checks))
 
 
 if __name__ == "__main__":

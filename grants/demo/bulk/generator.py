@@ -34,6 +34,7 @@ from grants.models import (
     User,
     UserRole,
 )
+from grants.services import summaries
 from grants.services.ledger import AUDIT_ACTIONS
 from grants.services.numbering import DOSSIER_SYMBOL
 from grants.services.year_defaults import CHECKLIST, REASON_BUDGET, REASON_DOUBLE_SUPPORT
@@ -510,6 +511,10 @@ class Generator:
                             (LedgerEntry, self.ledger), (SupplementRequest, self.supplements),
                             (AuditEvent, self.audit)):
             insert_rows(model, rows)
+        # The report summaries move in the same transaction (the ORM's flush hooks do not see
+        # these Core inserts).
+        summaries.dossiers_added(session, [row["id"] for row in self.dossiers], self.audit,
+                                 self.ledger)
         for year in self.years:
             if not (year.pending_commit or year.pending_disburse):
                 continue

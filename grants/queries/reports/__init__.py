@@ -2,10 +2,12 @@
 demand summary, processing times and the year-over-year view, plus the full dossier register;
 ``cache`` reuses their figures until the data changes.
 
-Every figure is an aggregate computed by the database (GROUP BY, SUM/COUNT over CASE, read from
-covering or partial indexes where a year holds many rows); Python only folds the handful of group
-rows that come back, so the cost does not depend on how many dossiers are loaded into memory.
-No writes here.
+The year figures of the demand summary, target progress, processing (on-time counts, steps),
+year over year and budget execution are read from the report summaries (``grants.models.summary``:
+a few grouped rows per year that every change moves in its own transaction, see
+``grants.services.summaries``), so a report reads a few hundred rows whatever the number of
+dossiers; ``flask check-summaries`` compares them with the source rows. The overdue list and the
+register read the dossiers (they list rows). No writes here.
 
 Definitions shared by the pages, the Excel files and the tests:
 

@@ -7,10 +7,9 @@ from sqlalchemy import case, func, select
 from grants.domain.organisations import OrgType
 from grants.domain.workflow_states import NOT_FILED, UNDECIDED
 from grants.extensions import db
-from grants.models import CatalogueItem, Dossier, DossierItem, Organisation, ProgramYear
-from grants.queries.catalogue import NO_COMMUNE
+from grants.models import CatalogueItem, ProgramYear, SummaryDossiers, SummaryItems
 from grants.queries.reports.cache import DEFAULT_SECONDS, memoised
-from grants.queries.sql import approved_item, live_approval, status_values
+from grants.queries.sql import status_values
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,52 +50,57 @@ def demand_summary(year: ProgramYear, *, cache_seconds: float = DEFAULT_SECONDS
     """Requested items and amounts of every filed dossier of ``year`` (decided or not), by
     catalogue item, by commune/ward and by organisation type, with the grand total.
 
-    Three queries: the items grouped by catalogue item (an item occurs at most once per
-    dossier, unique constraint, so per catalogue item the dossier count is the item count);
-    the dossiers grouped by (commune, type), with the item count and sums each dossier keeps
-    of its items; and the approved amounts, from the year's few live approvals, grouped by
-    (catalogue item, commune, type).
+    Three reads of the summary rows: the items grouped by catalogue item (an item occurs at
+    most once per dossier, unique constraint, so per catalogue item the dossier count is the
+    item count), and their approved amounts (items granted an amount in a dossier approved
+    with a live commitment); the dossiers grouped by (commune, type), with the item count and
+    sums each dossier keeps of its items and the amounts granted to them.
     """
     return memoised("demand", (year.id,), lambda: _demand_summary(year),
                     seconds=cache_seconds)
 
 
 def _demand_summary(year: ProgramYear) -> DemandSummary:
-    filed = (Dossier.program_year_id == year.id,
-             Dossier.status.not_in(status_values(NOT_FILED)))
-    undecided = Dossier.status.in_(status_values(UNDECIDED))
-    commune = func.coalesce(Organisation.commune, NO_COMMUNE)
+    # Read from the summary rows (grants.models.summary), which hold these sums per catalogue
+    # item and state, and per commune, organisation type and state: three grouped reads of a
+    # few hundred rows, whatever the number of dossiers.
+    filed = (SummaryDossiers.program_year_id == year.id,
+             SummaryDossiers.status.not_in(status_values(NOT_FILED)))
+    undecided = SummaryDossiers.status.in_(status_values(UNDECIDED))
+    items_filed = (SummaryItems.program_year_id == year.id,
+                   SummaryItems.status.not_in(status_values(NOT_FILED)))
+    items_undecided = SummaryItems.status.in_(status_values(UNDECIDED))
     item_rows = db.session.execute(
-        select(DossierItem.catalogue_item_id, func.count(DossierItem.id),
-               func.sum(DossierItem.consulting_cost_vnd), func.sum(DossierItem.requested_vnd),
-               func.sum(case((undecided, 1), else_=0)),
-               func.sum(case((undecided, DossierItem.requested_vnd), else_=0)))
-        .join(Dossier, DossierItem.dossier_id == Dossier.id)
-        .where(*filed)
-        .group_by(DossierItem.catalogue_item_id)).all()
+        select(SummaryItems.catalogue_item_id, func.sum(SummaryItems.items),
+               func.sum(SummaryItems.consulting_cost_vnd), func.sum(SummaryItems.requested_vnd),
+               func.sum(case((items_undecided, SummaryItems.items), else_=0)),
+               func.sum(case((items_undecided, SummaryItems.requested_vnd), else_=0)))
+        .where(*items_filed)
+        .group_by(SummaryItems.catalogue_item_id)
+        .having(func.sum(SummaryItems.items) > 0)).all()
     place_rows = db.session.execute(
-        select(commune, Organisation.org_type, func.count(Dossier.id),
-               func.sum(Dossier.item_count), func.sum(Dossier.items_cost_vnd),
-               func.sum(Dossier.items_requested_vnd),
-               func.sum(case((undecided, Dossier.item_count), else_=0)),
-               func.sum(case((undecided, Dossier.items_requested_vnd), else_=0)))
-        .join(Organisation, Dossier.organisation_id == Organisation.id)
+        select(SummaryDossiers.commune, SummaryDossiers.org_type,
+               func.sum(SummaryDossiers.dossiers), func.sum(SummaryDossiers.item_count),
+               func.sum(SummaryDossiers.items_cost_vnd),
+               func.sum(SummaryDossiers.items_requested_vnd),
+               func.sum(case((undecided, SummaryDossiers.item_count), else_=0)),
+               func.sum(case((undecided, SummaryDossiers.items_requested_vnd), else_=0)),
+               func.sum(SummaryDossiers.approved_items_vnd))
         .where(*filed)
-        .group_by(commune, Organisation.org_type)).all()
-    approved_rows = db.session.execute(
-        select(DossierItem.catalogue_item_id, commune, Organisation.org_type,
-               func.sum(DossierItem.approved_vnd))
-        .select_from(DossierItem)
-        .join(Dossier, DossierItem.dossier_id == Dossier.id)
-        .join(Organisation, Dossier.organisation_id == Organisation.id)
-        .where(*filed, live_approval(), approved_item())
-        .group_by(DossierItem.catalogue_item_id, commune, Organisation.org_type)).all()
+        .group_by(SummaryDossiers.commune, SummaryDossiers.org_type)
+        .having(func.sum(SummaryDossiers.dossiers) > 0)).all()
+    approved_items = dict(db.session.execute(
+        select(SummaryItems.catalogue_item_id, func.sum(SummaryItems.approved_vnd))
+        .where(*items_filed, SummaryItems.approved.is_(True))
+        .group_by(SummaryItems.catalogue_item_id)).all())
     catalogue = {item_id: (code, name) for item_id, code, name in db.session.execute(
         select(CatalogueItem.id, CatalogueItem.code, CatalogueItem.name))}
 
     approved_by: dict[object, int] = {}
-    for item_id, place, org_type, vnd in approved_rows:
-        for key in (item_id, ("place", place), ("type", org_type)):
+    for item_id, vnd in approved_items.items():
+        approved_by[item_id] = int(vnd or 0)
+    for place, org_type, *_figures, vnd in place_rows:
+        for key in (("place", place), ("type", org_type)):
             approved_by[key] = approved_by.get(key, 0) + int(vnd or 0)
     by_item: dict[str, DemandRow] = {}
     for item_id, n, cost, requested, open_n, open_vnd in item_rows:
@@ -107,7 +111,7 @@ def _demand_summary(year: ProgramYear) -> DemandSummary:
             undecided_items=int(open_n or 0), undecided_requested_vnd=int(open_vnd or 0))
     communes: dict[str, DemandRow] = {}
     types: dict[str, DemandRow] = {t.value: DemandRow(t.value, t.label) for t in OrgType}
-    for place, org_type, dossiers, n, cost, requested, open_n, open_vnd in place_rows:
+    for place, org_type, dossiers, n, cost, requested, open_n, open_vnd, _vnd in place_rows:
         figures = dict(dossiers=int(dossiers), items=int(n or 0),
                        consulting_cost_vnd=int(cost or 0), requested_vnd=int(requested or 0),
                        undecided_items=int(open_n or 0), undecided_requested_vnd=int(open_vnd or 0))

@@ -6,16 +6,16 @@ from datetime import datetime
 from fractions import Fraction
 from typing import NamedTuple
 
-from sqlalchemy import Float, and_, case, func, literal, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from grants.db import to_local, utcnow
 from grants.domain.budget import percent
 from grants.domain.deadlines import working_days_late
 from grants.domain.workflow import STEP_OF_STATUS
-from grants.domain.workflow_states import DECIDED, IN_PROCESS, PAUSED_IN_PROCESS, Status
+from grants.domain.workflow_states import DECIDED, IN_PROCESS, Status
 from grants.extensions import db
-from grants.models import AuditEvent, Dossier, Organisation, ProgramYear, User
+from grants.models import Dossier, Organisation, ProgramYear, SummaryDossiers, SummarySteps, User
 from grants.queries.calendar import calendar_for
 from grants.queries.paging import Page, paginate
 from grants.queries.reports.cache import DEFAULT_SECONDS, memoised
@@ -88,17 +88,15 @@ class ProcessingReport:
 
 
 def on_time(year_id: int) -> OnTime:
-    """Finished dossiers of the year: how many were finished by their due moment."""
-    done_at = func.coalesce(Dossier.finished_at, Dossier.decided_at)
-    no_due = or_(Dossier.due_at.is_(None), done_at.is_(None))
-    finished, without_due, on_time_count = db.session.execute(
-        select(func.count(Dossier.id), func.sum(case((no_due, 1), else_=0)),
-               func.sum(case((and_(~no_due, done_at <= Dossier.due_at), 1), else_=0)))
-        .where(Dossier.program_year_id == year_id,
-               Dossier.status.in_(status_values(DECIDED)))).one()
-    finished, without_due, on_time_count = (int(finished or 0), int(without_due or 0),
-                                            int(on_time_count or 0))
-    return OnTime(finished, on_time_count, finished - without_due - on_time_count, without_due)
+    """Finished dossiers of the year: how many were finished by their due moment (from the
+    summary rows: per state, the dossiers judged and those on time)."""
+    finished, judged, on_time_count = db.session.execute(
+        select(func.sum(SummaryDossiers.dossiers), func.sum(SummaryDossiers.judged),
+               func.sum(SummaryDossiers.on_time))
+        .where(SummaryDossiers.program_year_id == year_id,
+               SummaryDossiers.status.in_(status_values(DECIDED)))).one()
+    finished, judged, on_time_count = int(finished or 0), int(judged or 0), int(on_time_count or 0)
+    return OnTime(finished, on_time_count, judged - on_time_count, finished - judged)
 
 
 def _overdue_filter(year_id: int, now: datetime):
@@ -149,36 +147,21 @@ def overdue_all(year: ProgramYear, *, now: datetime | None = None) -> Iterator[O
 # (AuditEvent.step_days, see grants.domain.office_time); the report sums them per step.
 
 
-def _step_allotments(year: ProgramYear) -> dict[str, float | None]:
-    """Status a step starts from → its allotment in working days (None when not counted)."""
-    by_key = {s.key: (float(Fraction(s.allotment_days)) if s.counted else None)
-              for s in year.steps}
-    return {status.value: by_key.get(step.value) for status, step in STEP_OF_STATUS.items()}
-
-
 def _step_sums(year: ProgramYear) -> list[tuple]:
     """(from_status, actor_id, count, sum of working days, count over allotment) per group.
 
     Every change of state of the year's dossiers carries the office time of the step it ended
-    (``step_days``, stored when the change was written): one range of the index
-    ``ix_audit_events_step_times``, already in group order; only the group rows come back.
+    (``AuditEvent.step_days``); the summary rows (grants.models.summary) hold their count, sum
+    and the count over the year's allotment per (state the step started from, officer). A step
+    interrupted by papers asked after reception (issue 14) is one step in two parts: both spans
+    count, the part that ended with the request does not count as a step done.
     """
-    allotments = _step_allotments(year)
-    counted = {status: days for status, days in allotments.items() if days is not None}
-    span = AuditEvent.step_days
-    allotment = case(counted, value=AuditEvent.from_status, else_=literal(None, Float))
-    # A step interrupted by papers asked after reception (issue 14) is one step in two parts:
-    # both spans count, the part that ended with the request does not count as a step done.
-    paused = [status.value for status in PAUSED_IN_PROCESS]
-    done = func.sum(case((AuditEvent.to_status.in_(paused), 0), else_=1))
     rows = db.session.execute(
-        select(AuditEvent.from_status, AuditEvent.actor_id, done, func.sum(span),
-               func.sum(case((span > allotment, 1), else_=0)))
-        .where(AuditEvent.program_year_id == year.id, span.is_not(None),
-               AuditEvent.from_status.in_(list(allotments)),
-               AuditEvent.to_status != Status.WITHDRAWN.value)
-        .group_by(AuditEvent.from_status, AuditEvent.actor_id)).all()
-    return [(f, a, int(n), float(s or 0), int(o or 0)) for f, a, n, s, o in rows]
+        select(SummarySteps.from_status, SummarySteps.actor_id, SummarySteps.done,
+               SummarySteps.span_days, SummarySteps.over_allotment)
+        .where(SummarySteps.program_year_id == year.id, SummarySteps.spans > 0)
+        .order_by(SummarySteps.from_status, SummarySteps.actor_id)).all()
+    return [(f, a or None, int(n), float(s or 0), int(o or 0)) for f, a, n, s, o in rows]
 
 
 def step_times(year: ProgramYear) -> tuple[list[StepRow], list[StepRow]]:
@@ -226,8 +209,9 @@ class _ProcessingSummary(NamedTuple):
 
 def _processing_summary(year: ProgramYear) -> _ProcessingSummary:
     steps, officers = step_times(year)
-    in_process = db.session.scalar(select(func.count(Dossier.id)).where(
-        Dossier.program_year_id == year.id, Dossier.status.in_(status_values(IN_PROCESS)))) or 0
+    in_process = int(db.session.scalar(select(func.sum(SummaryDossiers.dossiers)).where(
+        SummaryDossiers.program_year_id == year.id,
+        SummaryDossiers.status.in_(status_values(IN_PROCESS)))) or 0)
     return _ProcessingSummary(on_time(year.id), in_process, steps, officers)
 
 

@@ -8,9 +8,9 @@ from grants.domain.budget import TargetProgress
 from grants.domain.enums import CatalogueKind
 from grants.domain.workflow_states import APPROVED_OR_LATER, UNDECIDED, Status
 from grants.extensions import db
-from grants.models import CatalogueItem, Dossier, DossierItem, ProgramYear
+from grants.models import CatalogueItem, ProgramYear, SummaryItems
 from grants.queries.reports.cache import DEFAULT_SECONDS, memoised
-from grants.queries.sql import approved_item, live_approval, status_values
+from grants.queries.sql import status_values
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,27 +53,24 @@ def target_report(year: ProgramYear, *, cache_seconds: float = DEFAULT_SECONDS) 
 
 
 def _target_report(year: ProgramYear) -> TargetReport:
-    # Two queries rather than one with OR: the approved items come from the small partial
-    # indexes of live approvals, the pending ones from the undecided dossiers' range of
-    # ix_dossiers_year_status_org; the rows are added up per catalogue item.
-    catalogue = select(CatalogueItem.code, CatalogueItem.name, CatalogueItem.kind)
-    approved = db.session.execute(
-        catalogue.add_columns(func.count(DossierItem.id), func.sum(DossierItem.approved_vnd))
-        .select_from(DossierItem)
-        .join(Dossier, DossierItem.dossier_id == Dossier.id)
-        .join(CatalogueItem, DossierItem.catalogue_item_id == CatalogueItem.id)
-        # The state test is written as "not one of the others" so that no database reads the
-        # year's many dossiers by state instead of its few live approvals.
-        .where(Dossier.program_year_id == year.id, live_approval(), approved_item(),
-               Dossier.status.not_in(status_values(_NEVER_APPROVED_COUNTED)))
-        .group_by(CatalogueItem.code, CatalogueItem.name, CatalogueItem.kind)).all()
-    pending = db.session.execute(
-        catalogue.add_columns(func.count(DossierItem.id))
-        .select_from(DossierItem)
-        .join(Dossier, DossierItem.dossier_id == Dossier.id)
-        .join(CatalogueItem, DossierItem.catalogue_item_id == CatalogueItem.id)
-        .where(Dossier.program_year_id == year.id, Dossier.status.in_(status_values(UNDECIDED)))
-        .group_by(CatalogueItem.code, CatalogueItem.name, CatalogueItem.kind)).all()
+    # Read from the summary rows (grants.models.summary): items per catalogue item and
+    # dossier state, "approved" when granted an amount in a live approval. The state test is
+    # "not one of the others", as the source query had it.
+    catalogue = {item_id: (code, name, kind) for item_id, code, name, kind in db.session.execute(
+        select(CatalogueItem.id, CatalogueItem.code, CatalogueItem.name, CatalogueItem.kind))}
+    mine = SummaryItems.program_year_id == year.id
+    approved = [(*catalogue[item_id], n, vnd) for item_id, n, vnd in db.session.execute(
+        select(SummaryItems.catalogue_item_id, func.sum(SummaryItems.items),
+               func.sum(SummaryItems.approved_vnd))
+        .where(mine, SummaryItems.approved.is_(True),
+               SummaryItems.status.not_in(status_values(_NEVER_APPROVED_COUNTED)))
+        .group_by(SummaryItems.catalogue_item_id)
+        .having(func.sum(SummaryItems.items) > 0))]
+    pending = [(*catalogue[item_id], n) for item_id, n in db.session.execute(
+        select(SummaryItems.catalogue_item_id, func.sum(SummaryItems.items))
+        .where(mine, SummaryItems.status.in_(status_values(UNDECIDED)))
+        .group_by(SummaryItems.catalogue_item_id)
+        .having(func.sum(SummaryItems.items) > 0))]
     sums: dict[tuple, list[int]] = {}
     for code, name, kind, n, vnd in approved:
         acc = sums.setdefault((code, name, kind), [0, 0, 0])

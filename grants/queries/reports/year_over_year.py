@@ -2,15 +2,15 @@
 
 from dataclasses import dataclass
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import case, func, select
 
 from grants.domain.budget import percent, signed_totals
 from grants.domain.workflow_states import DECIDED, NOT_FILED
 from grants.extensions import db
-from grants.models import Dossier, DossierItem, LedgerEntry, ProgramYear
+from grants.models import ProgramYear, SummaryDossiers, SummaryItems, SummaryLedger
 from grants.queries.budget import BudgetShares
 from grants.queries.reports.cache import DEFAULT_SECONDS, memoised
-from grants.queries.sql import approved_item, live_approval, status_values
+from grants.queries.sql import status_values
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,29 +39,28 @@ def year_over_year(*, cache_seconds: float = DEFAULT_SECONDS) -> tuple[YearRow, 
 def _year_over_year() -> tuple[YearRow, ...]:
     years = db.session.execute(select(ProgramYear.id, ProgramYear.year, ProgramYear.budget_vnd)
                                .order_by(ProgramYear.year)).all()
-    # Plain sums per (year, kind) read in index order; the signs of the domain's ledger table
-    # are applied here (releases and reversals subtract).
+    # Read from the summary rows (grants.models.summary): the ledger's sums per (year, kind)
+    # with the signs of the domain's ledger table applied here (releases and reversals
+    # subtract), the dossiers per (year, state) and the approved items per year.
     sums: dict[int, list[tuple[str, int]]] = {}
     for pid, kind, total in db.session.execute(
-            select(LedgerEntry.program_year_id, LedgerEntry.kind, func.sum(LedgerEntry.amount_vnd))
-            .group_by(LedgerEntry.program_year_id, LedgerEntry.kind)):
+            select(SummaryLedger.program_year_id, SummaryLedger.kind,
+                   func.sum(SummaryLedger.amount_vnd))
+            .group_by(SummaryLedger.program_year_id, SummaryLedger.kind)):
         sums.setdefault(pid, []).append((kind, int(total or 0)))
     money = {pid: signed_totals(pairs) for pid, pairs in sums.items()}
-    done_at = func.coalesce(Dossier.finished_at, Dossier.decided_at)
-    finished = Dossier.status.in_(status_values(DECIDED))
-    judged = and_(finished, Dossier.due_at.is_not(None), done_at.is_not(None))
+    finished = SummaryDossiers.status.in_(status_values(DECIDED))
     counts = {row[0]: [int(v or 0) for v in row[1:]] for row in db.session.execute(
-        select(Dossier.program_year_id, func.count(Dossier.id),
-               func.sum(case((finished, 1), else_=0)),
-               func.sum(case((judged, 1), else_=0)),
-               func.sum(case((and_(judged, done_at <= Dossier.due_at), 1), else_=0)))
-        .where(Dossier.status.not_in(status_values(NOT_FILED)))
-        .group_by(Dossier.program_year_id))}
+        select(SummaryDossiers.program_year_id, func.sum(SummaryDossiers.dossiers),
+               func.sum(case((finished, SummaryDossiers.dossiers), else_=0)),
+               func.sum(case((finished, SummaryDossiers.judged), else_=0)),
+               func.sum(case((finished, SummaryDossiers.on_time), else_=0)))
+        .where(SummaryDossiers.status.not_in(status_values(NOT_FILED)))
+        .group_by(SummaryDossiers.program_year_id))}
     items = dict(db.session.execute(
-        select(Dossier.program_year_id, func.count(DossierItem.id))
-        .join(Dossier, DossierItem.dossier_id == Dossier.id)
-        .where(live_approval(), approved_item())
-        .group_by(Dossier.program_year_id)).all())
+        select(SummaryItems.program_year_id, func.sum(SummaryItems.items))
+        .where(SummaryItems.approved.is_(True))
+        .group_by(SummaryItems.program_year_id)).all())
     rows = []
     for pid, number, budget in years:
         c, d = money.get(pid, (0, 0))
