@@ -77,6 +77,14 @@ def _prefilled_reject_form(reasons, appraisal, version):
                        other_reasons="\n".join(t for t in given if t not in ids))
 
 
+def _item_amounts(form, items) -> dict:
+    """The amounts typed per item and the reasons given where an amount overrides the rule: the
+    ``amounts`` and ``overrides`` of ``approve`` and ``record_committee_approval``."""
+    return {"amounts": {i.id: form[f"amount_{i.id}"].data for i in items},
+            "overrides": {i.id: form[f"override_{i.id}"].data for i in items
+                          if f"override_{i.id}" in form and form[f"override_{i.id}"].data}}
+
+
 @bp.get("/<int:dossier_id>")
 @dossier_step(Action.APPROVE)
 def decide(dossier):
@@ -91,9 +99,7 @@ def approve(dossier):
     return dossier_action(
         dossier, form,
         lambda: svc.approve(
-            dossier, actor=current_user, amounts={i.id: form[f"amount_{i.id}"].data for i in items},
-            overrides={i.id: form[f"override_{i.id}"].data for i in items
-                       if f"override_{i.id}" in form and form[f"override_{i.id}"].data},
+            dossier, actor=current_user, **_item_amounts(form, items),
             note=form.note.data or None, expected_version=form.version),
         success=lambda decision: f"Đã phê duyệt hỗ trợ hồ sơ {dossier.code}: tổng "
                                  f"{format_vnd(decision.total_vnd)}.",
@@ -174,10 +180,8 @@ def record_committee_approval(dossier):
         lambda: svc.record_committee_approval(
             dossier, actor=current_user, decision_number=form.decision_number.data,
             decided_on=form.decided_on.data, signer_name=form.signer_name.data,
-            amounts={i.id: form[f"amount_{i.id}"].data for i in items},
-            overrides={i.id: form[f"override_{i.id}"].data for i in items
-                       if f"override_{i.id}" in form and form[f"override_{i.id}"].data},
-            note=form.note.data or None, expected_version=form.version),
+            **_item_amounts(form, items), note=form.note.data or None,
+            expected_version=form.version),
         success=lambda decision: f"Đã ghi nhận Quyết định số {decision.committee_number}/QĐ-UBND "
                                  f"ngày {decision.committee_decided_on:%d/%m/%Y} của UBND tỉnh "
                                  f"hỗ trợ hồ sơ {dossier.code}: tổng "

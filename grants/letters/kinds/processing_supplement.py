@@ -4,24 +4,21 @@ note; the clock stands still until they come (issue 14, path 1)."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
 from grants.domain.enums import DocumentKind
-from grants.domain.errors import Conflict
 from grants.domain.local_time import to_local
 from grants.domain.roles import Role
 from grants.domain.workflow_states import PAUSED_IN_PROCESS
 
-from .. import base
 from ..data import DEFAULT_PROCEDURE, DocumentHeader, DossierRecord, Issuer, Letterhead
 from ..samples import SAMPLE_PARTIES
 from ..spec import DocumentSpec, DossierRecords, Sample, parties_of
-from ..templating import ORG_LINES, render_texts
-from .supplement_request import MissingItem
+from ..templating import ORG_LINES
+from .supplement_request import MissingItem, build_items_letter, requested_items
 
 TITLE = "Thông báo yêu cầu bổ sung, hoàn thiện hồ sơ trong quá trình giải quyết"
 SUB_DEPARTMENT = "CHI CỤC TIÊU CHUẨN ĐO LƯỜNG CHẤT LƯỢNG"
@@ -74,34 +71,15 @@ def build_processing_supplement(
 
     Raises ValueError (Vietnamese) when no item to supplement is given.
     """
-    base.check_parties(data, ProcessingSupplement, TITLE)
-    items = [item for item in data.items if base.has_text(item.name)]
-    base.require(items, "Thông báo yêu cầu bổ sung: phải nêu ít nhất một nội dung cần bổ sung.")
-    t = render_texts(SPEC, texts, data, header=header, issuer=issuer)
-    story = [
-        *base.slip_head(header, issuer, t, data.dossier_code),
-        *base.numbered_block([i.name for i in items], notes=[i.note for i in items]),
-        *base.signed_close(
-            t["next_steps"],
-            issuer,
-            left=base.recipients_cell(t["recipients"]),
-            hint=base.SIGN_HINT,
-            style=base.styles().form,
-        ),
-    ]
-    return base.render_record(story, data, header=header, issuer=issuer, title=TITLE)
+    return build_items_letter(SPEC, data, "Thông báo yêu cầu bổ sung", header=header,
+                              issuer=issuer, texts=texts)
 
 
 def gather(dossier: Any, records: DossierRecords) -> ProcessingSupplement:
     """The items of the dossier's latest supplement request and the note that came with it."""
-    request = records.latest_supplement_request()
-    if request is None:
-        raise Conflict("Hồ sơ chưa có yêu cầu bổ sung.")
-    items = tuple(
-        MissingItem(name=i["label"], note=i.get("note", "")) for i in json.loads(request.items_json)
-    )
     return ProcessingSupplement(
-        **parties_of(dossier), items=items, received_at=to_local(dossier.received_at),
+        **parties_of(dossier), items=requested_items(records),
+        received_at=to_local(dossier.received_at),
         note=records.latest_audit_note("dossier.request_papers") or "",
     )
 

@@ -74,10 +74,21 @@ def build_supplement_request(
 
     Raises ValueError (Vietnamese) when no item to supplement is given.
     """
-    base.check_parties(data, SupplementRequest, TITLE)
+    return build_items_letter(SPEC, data, "Phiếu yêu cầu bổ sung", header=header, issuer=issuer,
+                              texts=texts)
+
+
+def build_items_letter(spec: DocumentSpec, data, what: str, *, header: DocumentHeader,
+                       issuer: Issuer, texts: Mapping[str, str] | None) -> bytes:
+    """A letter asking for papers (the desk's request, or the notice during processing): its
+    head, the items numbered with their notes, the closing and the signature.
+
+    Raises ValueError (Vietnamese, starting with ``what``) when no item is given.
+    """
+    base.check_parties(data, spec.data, spec.title)
     items = [item for item in data.items if base.has_text(item.name)]
-    base.require(items, "Phiếu yêu cầu bổ sung: phải nêu ít nhất một nội dung cần bổ sung.")
-    t = render_texts(SPEC, texts, data, header=header, issuer=issuer)
+    base.require(items, f"{what}: phải nêu ít nhất một nội dung cần bổ sung.")
+    t = render_texts(spec, texts, data, header=header, issuer=issuer)
     story = [
         *base.slip_head(header, issuer, t, data.dossier_code),
         *base.numbered_block([i.name for i in items], notes=[i.note for i in items]),
@@ -89,18 +100,21 @@ def build_supplement_request(
             style=base.styles().form,
         ),
     ]
-    return base.render_record(story, data, header=header, issuer=issuer, title=TITLE)
+    return base.render_record(story, data, header=header, issuer=issuer, title=spec.title)
+
+
+def requested_items(records: DossierRecords) -> tuple[MissingItem, ...]:
+    """The items of the dossier's latest supplement request (Conflict when there is none)."""
+    request = records.latest_supplement_request()
+    if request is None:
+        raise Conflict("Hồ sơ chưa có yêu cầu bổ sung.")
+    return tuple(MissingItem(name=i["label"], note=i.get("note", ""))
+                 for i in json.loads(request.items_json))
 
 
 def gather(dossier: Any, records: DossierRecords) -> SupplementRequest:
     """The items of the dossier's latest supplement request."""
-    request = records.latest_supplement_request()
-    if request is None:
-        raise Conflict("Hồ sơ chưa có yêu cầu bổ sung.")
-    items = [
-        MissingItem(name=i["label"], note=i.get("note", "")) for i in json.loads(request.items_json)
-    ]
-    return SupplementRequest(**parties_of(dossier), items=items)
+    return SupplementRequest(**parties_of(dossier), items=requested_items(records))
 
 
 def sample() -> Sample:
