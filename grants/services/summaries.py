@@ -11,7 +11,13 @@ allotments re-counts that year's steps. Changes written with Core statements beh
 (the bulk demo seeding, an organisation merge) call ``dossiers_added``/``moving_dossiers``.
 
 Concurrent writers on PostgreSQL: each upsert locks and increments the row it names, so two
-transactions moving the same row serialise on it and neither update is lost.
+transactions moving the same row serialise on it and neither update is lost. The differences
+are computed at each flush but written only when the transaction commits (``settle``, from
+``before_commit``), all at once with keys in a fixed order: the summary rows are the last locks
+a transaction takes and it holds them only while it commits, so they never make a lock cycle
+with the budget and dossier locks (an approval that had flushed its change of state and then
+waited for the year lock, while a payment holding the year lock waited for the same summary
+row, would deadlock).
 """
 
 from collections.abc import Iterable, Iterator
@@ -34,6 +40,7 @@ _ITEM_FIELDS = ("dossier_id", "catalogue_item_id", "consulting_cost_vnd", "reque
 _ORG_FIELDS = ("commune", "org_type")
 _LEDGER_FIELDS = ("program_year_id", "kind", "entry_on", "amount_vnd")
 _STATE = "grants.summaries.flush"
+_PENDING = "grants.summaries.pending"
 
 
 def _changed(obj, names: Iterable[str]) -> bool:
@@ -256,14 +263,56 @@ def _after_flush_postexec(session: Session, _context) -> None:
         events, ledger_in, ledger_out, steps_of = rows
         delta.add(events_figures(session, (e for e in events if e[0] not in steps_of)))
         delta.add(ledger_figures(ledger_in)).add(ledger_figures(ledger_out, -1))
+    pending = session.info.setdefault(_PENDING, (q.Figures(), set()))
+    pending[0].add(delta)
+    pending[1].update(steps_of)
+
+
+def settle(session: Session) -> None:
+    """Write what this transaction's flushes moved: the differences added up, then the step
+    rows of the years whose allotments changed re-counted (taking the step table first, so
+    that two such transactions queue instead of deadlocking)."""
+    session.flush()
+    pending = session.info.pop(_PENDING, None)
+    if pending is None:
+        return
+    delta, steps_of = pending
+    if steps_of:
+        _lock_tables(session, (SummarySteps,), "EXCLUSIVE")
     apply(session, delta)
     if steps_of:
         rebuild_steps(session, steps_of)
 
 
+@event.listens_for(Session, "before_commit")
+def _before_commit(session: Session) -> None:
+    settle(session)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_pending(session: Session, transaction) -> None:
+    if transaction.parent is None:  # the outermost: committed (settled) or rolled back
+        session.info.pop(_PENDING, None)
+        session.info.pop(_STATE, None)
+        session.info.pop(_STATE + ".rows", None)
+
+
+def _lock_tables(session: Session, tables, mode: str) -> None:
+    """On PostgreSQL, lock whole summary tables for the rest of the transaction."""
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        names = ", ".join(table.__tablename__ for table in tables)
+        connection.exec_driver_sql(f"LOCK TABLE {names} IN {mode} MODE")
+
+
 def check(*, repair: bool = False) -> list[tuple[str, tuple, list, list]]:
     """Recompute every summary row from the source rows; the differences found (table, key,
-    recomputed, stored). With ``repair``, replace the stored rows by the recomputed ones."""
+    recomputed, stored). With ``repair``, replace the stored rows by the recomputed ones
+    (on PostgreSQL the summary tables are locked first, so that no change committed between the
+    recomputation and the replacement is lost). What this transaction moved is settled first."""
+    settle(db.session)
+    if repair:
+        _lock_tables(db.session, tuple(q.SHAPES), "EXCLUSIVE")
     found = q.differences(q.recomputed(), q.stored())
     if found and repair:
         rebuild(db.session)

@@ -312,3 +312,50 @@ def test_concurrency_on_sqlite(app, db, make_year, make_user, scenario):
     assert db.engine.dialect.name == "sqlite"
     scenario(app, db, make_year, make_user)
 
+
+
+@postgres_only
+@pytest.mark.postgres
+def test_a_change_of_state_waiting_for_the_year_lock_does_not_deadlock_with_its_holder(
+        app, db, make_year):
+    """The interleaving of an approval and a payment: T1 has flushed a dossier's change of
+    state and then waits for the year lock, which T2 holds while it changes the state of
+    another dossier of the same commune and type. The report summaries moved by both flushes
+    must not make a lock cycle (before they were written at commit, PostgreSQL found a deadlock
+    and aborted one of the two)."""
+    from grants.models import Dossier, Organisation
+    from grants.services import summaries
+    from grants.services.ledger import lock_year
+
+    year = make_year(budget_vnd=BUDGET)
+    org = Organisation(name="Công ty Khóa", org_type="enterprise", tax_code="2399999999",
+                       commune="Phường Kinh Bắc")
+    first, second = (new_dossier(db, year, org=org, status="received", outcome=None,
+                                 approved=False) for _ in range(2))
+    year_id, ids = year.id, (first.id, second.id)
+    year_locked, first_flushed = threading.Event(), threading.Event()
+
+    def approval(_):  # T1
+        assert year_locked.wait(30)
+        with atomic():
+            db.session.get(Dossier, ids[0]).status = "assigned"
+            db.session.flush()
+            first_flushed.set()
+            lock_year(year_id)  # waits for T2
+        return "ok"
+
+    def payment(_):  # T2
+        with atomic():
+            lock_year(year_id)
+            year_locked.set()
+            assert first_flushed.wait(30)
+            db.session.get(Dossier, ids[1]).status = "assigned"
+            db.session.flush()
+        return "ok"
+
+    results = run_together(app, lambda i: (approval, payment)[i](i), n=2)
+    assert [outcome(r) for r in results] == ["ok", "ok"], results
+    db.session.rollback()
+    assert db.session.scalars(select(Dossier.status).where(Dossier.id.in_(ids))).all() \
+        == ["assigned", "assigned"]
+    assert summaries.check() == []
