@@ -8,6 +8,7 @@ cannot see, such as a deadline mark that turns "late" as the clock runs. The per
 parts of a page (navigation, flash messages, the CSRF token) stay outside the fragment.
 """
 
+import hashlib
 from collections.abc import Callable, Hashable
 
 from flask import current_app
@@ -17,8 +18,10 @@ from grants.queries.reports.cache import cache_get, cache_set, data_stamp
 
 
 def fragment_key(name: str, parts: tuple[Hashable, ...]) -> str:
-    """The cache key of fragment ``name`` for ``parts`` at the current data stamp."""
-    return ":".join(str(p) for p in ("fragment", name, *parts, *data_stamp()))
+    """The cache key of fragment ``name`` for ``parts`` at the current data stamp: a digest,
+    so a part taken from the request (a work list's query string) never makes a long key."""
+    digest = hashlib.sha256(repr((parts, data_stamp())).encode()).hexdigest()
+    return f"fragment:{name}:{digest[:32]}"
 
 
 def cached_fragment(name: str, parts: tuple[Hashable, ...], render: Callable[[], str]) -> Markup:

@@ -84,15 +84,32 @@ def data_stamp() -> tuple:
     return tuple(db.session.execute(_stamp_only()).one())
 
 
+@functools.cache
+def code_version() -> str:
+    """A digest of the app's code and templates (the package and ``templates/``), read once
+    per process: it changes with every release, whatever the version number says."""
+    from pathlib import Path
+
+    package = Path(__file__).resolve().parents[2]
+    digest = hashlib.sha256()
+    for folder, pattern in ((package, "*.py"), (package.parent / "templates", "*.html")):
+        for path in sorted(folder.rglob(pattern)):
+            digest.update(str(path.relative_to(folder)).encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
 def cache_settings(config: Mapping) -> dict:
     """What the app gives ``cache.init_app`` beyond its config: the key prefix,
-    ``CACHE_KEY_PREFIX`` and a digest of the database URL, so that apps on different databases
-    never read each other's entries in a shared store (and ``cache.clear()`` removes this app's
+    ``CACHE_KEY_PREFIX``, a digest of the database URL and the code's version, so that apps on
+    different databases never read each other's entries in a shared store, and a new release
+    never reads what the previous one pickled or rendered (a figure without a field the new
+    templates read, a fragment linking to a removed page) (and ``cache.clear()`` removes this app's
     entries only, never the whole Redis database); for Redis, short timeouts: a store that does
     not answer within half a second is skipped and the page computed."""
     database = hashlib.sha256(str(config["SQLALCHEMY_DATABASE_URI"]).encode()).hexdigest()
     settings = {"CACHE_KEY_PREFIX": f"{config.get('CACHE_KEY_PREFIX') or 'grants:'}"
-                                    f"{database[:12]}:"}
+                                    f"{database[:12]}:{code_version()}:"}
     if config.get("CACHE_TYPE") == "RedisCache":
         settings["CACHE_OPTIONS"] = {"socket_timeout": 0.5, "socket_connect_timeout": 0.5,
                                      **(config.get("CACHE_OPTIONS") or {})}
