@@ -23,7 +23,7 @@ from grants.domain.errors import Conflict, DomainError, Forbidden, NotFound
 from grants.domain.money import format_vnd
 from grants.domain.roles import Role
 from grants.extensions import bootstrap, cache, csrf, db, limiter, login_manager, migrate
-from grants.queries.reports.cache import cache_settings
+from grants.queries.reports.cache import cache_settings, remember_stamp, stamp_columns
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -176,8 +176,23 @@ def _load_user(user_id: str):
 
     # "<id>:<session version>": a session (or remember cookie) whose version was rotated since
     # (logout, password change, disabling, "sign out everywhere") loads nobody. The bell's
-    # unread count comes in the same statement.
-    return user_for_session_id(user_id, with_columns=(bell_column(),), then=remember_bell)
+    # unread count comes in the same statement, and on a page (GET, HEAD) the data stamp too:
+    # the key of its cached body, so a repeat view of a work list needs no other statement.
+    if request.method in READ_METHODS:
+        return user_for_session_id(user_id, with_columns=(bell_column(), *stamp_columns()),
+                                   then=_remember_bell_and_stamp)
+    return user_for_session_id(user_id, with_columns=(bell_column(),),
+                               then=lambda user, values: remember_bell(user, values[0]))
+
+
+READ_METHODS = frozenset({"GET", "HEAD"})
+
+
+def _remember_bell_and_stamp(user, values: tuple) -> None:
+    from grants.web.notifications import remember_bell
+
+    remember_bell(user, values[0])
+    remember_stamp(values[1:])
 
 
 def format_date(value) -> str:

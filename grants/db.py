@@ -65,6 +65,24 @@ def _forget_after_commit(session) -> None:
     session.info.pop(_AFTER_COMMIT, None)
 
 
+_READ_UNTIL_CHANGE = "grants_read_until_change"
+
+
+def read_until_change() -> dict:
+    """Values read from the database for this request and kept until the session flushes a
+    change or its transaction ends (commit, rollback), then read again: the bell's count and
+    the data stamp, read once with the account by the user loader, reused by the page's
+    fragments and badges. Keys are the readers' own names."""
+    return db.session.info.setdefault(_READ_UNTIL_CHANGE, {})
+
+
+@event.listens_for(Session, "after_commit")
+@event.listens_for(Session, "after_rollback")
+@event.listens_for(Session, "after_flush")
+def _forget_reads(session, *_args) -> None:
+    session.info.pop(_READ_UNTIL_CHANGE, None)
+
+
 def lock_for_update(stmt: Select, *, of=None):
     """Lock the selected rows for a change that keeps their key: FOR NO KEY UPDATE on PostgreSQL
     (SQLite serialises writers with BEGIN IMMEDIATE instead).

@@ -66,6 +66,19 @@ def chosen_year(arg: str | None) -> ProgramYear:
     return year
 
 
+def chosen_year_key(arg: str | None, *, seconds: float) -> tuple[int, int]:
+    """(id, number) of ``chosen_year(arg)``, reused while the data stamp is unchanged (closing
+    or adding a year moves it) and for at most ``seconds``: a page whose body is a cached
+    fragment needs no statement for its year on a repeat view."""
+    from grants.queries.reports.cache import memoised
+
+    def key() -> tuple[int, int]:
+        year = chosen_year(arg)
+        return year.id, year.year
+
+    return memoised("years.chosen", ((arg or "").strip(),), key, seconds=seconds)
+
+
 def year_numbers() -> list[int]:
     """Every program year number, newest first (for year pickers)."""
     return list(db.session.scalars(select(ProgramYear.year).order_by(ProgramYear.year.desc())))

@@ -86,13 +86,12 @@ SHOW_OPTIONS = (lazyload(Dossier.organisation), lazyload(Dossier.program_year))
 @bp.get("/<int:dossier_id>")
 def show(dossier_id: int):
     # The organisation and year are loaded only if the body has to be rendered again; the
-    # data stamp of the body's cache key comes with the dossier, in one statement.
+    # data stamp of the body's cache key was read with the account (else it comes with the
+    # dossier, in one statement). A rating writes an audit event, so moves the stamp: the
+    # rating of a returned dossier is part of the body.
     dossier = dossier_or_404(dossier_id, options=SHOW_OPTIONS, with_stamp=True)
     body = cached_fragment("dossier-page", (dossier.id, dossier.version, current_user.id),
                            lambda: _show_body(dossier))
-    if dossier.status == Status.RETURNED:  # the rating, outside the body cached by version
-        return render_template("payment_details/dossier_page.html", title=f"Hồ sơ {dossier.code}",
-                               body=body, dossier=dossier, rating=ratings.rating_of(dossier.id))
     return render_template("_cached_page.html", title=f"Hồ sơ {dossier.code}", body=body)
 
 
@@ -114,7 +113,9 @@ def _show_body(dossier) -> str:
         actions=action_links(dossier, current_user),
         promised_on=processing.promised_on(dossier),
         recoveries=recoveries(dossier.id) if dossier.recovered_vnd else (),
-        may_recover=may_recover(dossier, current_user))
+        may_recover=may_recover(dossier, current_user),
+        rated=dossier.status == Status.RETURNED,
+        rating=ratings.rating_of(dossier.id) if dossier.status == Status.RETURNED else None)
 
 
 @bp.get("/<int:dossier_id>/attachments/<int:attachment_id>")

@@ -5,10 +5,9 @@ import functools
 
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from sqlalchemy import event, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import func, select
 
-from grants.db import atomic
+from grants.db import atomic, read_until_change
 from grants.domain.enums import EmailState
 from grants.domain.roles import Role
 from grants.extensions import db
@@ -136,17 +135,10 @@ def bell_column():
             .scalar_subquery())
 
 
-def remember_bell(user, values: tuple) -> None:
+def remember_bell(user, count: int | None) -> None:
     """Keep the count read with the account for this request's pages, until the session's
     transaction ends or flushes a change (then it is counted again)."""
-    db.session.info[_BELL] = (user.id, values[0] or 0)
-
-
-@event.listens_for(Session, "after_commit")
-@event.listens_for(Session, "after_rollback")
-@event.listens_for(Session, "after_flush")
-def _forget_bell(session, *_args) -> None:
-    session.info.pop(_BELL, None)
+    read_until_change()[_BELL] = (user.id, count or 0)
 
 
 def _unread_for_bell() -> int:
@@ -155,7 +147,7 @@ def _unread_for_bell() -> int:
     user."""
     if not getattr(current_user, "is_authenticated", False):
         return 0
-    known = db.session.info.get(_BELL)
+    known = read_until_change().get(_BELL)
     if known is not None and known[0] == current_user.id:
         return known[1]
     return svc.unread_count(current_user.id)

@@ -4,6 +4,7 @@ each viewer keeps their own buttons and their own list."""
 
 from contextlib import contextmanager
 
+import pytest
 from flask import has_request_context
 from sqlalchemy import event
 
@@ -135,7 +136,7 @@ def test_no_fragments_when_the_memo_is_off(app, client, db, world, login):
 
 def test_the_cached_dossier_page_reads_without_a_transaction(client, db, world, login):
     """Issue 15: a repeat view of the dossier page sends no BEGIN and no ROLLBACK, and reads
-    the user with its roles and the bell's count, then the dossier with the data stamp: two
+    the user with its roles, the bell's count and the data stamp, then the dossier: two
     statements."""
     from grants.services import dossiers as svc
     from tests.round_trips import counted_round_trips
@@ -150,5 +151,48 @@ def test_the_cached_dossier_page_reads_without_a_transaction(client, db, world, 
         assert client.get(url).status_code == 200
     assert (seen.begins, seen.commits, seen.rollbacks) == (0, 0, 0), seen
     assert len(seen.statements) <= 2, seen
-    assert not any("max(audit_events.id)" in s and "dossiers.code" not in s
+    assert not any("max(audit_events.id)" in s and "users" not in s
                    for s in seen.statements), "the data stamp came in a statement of its own"
+
+
+def test_a_returned_dossier_s_page_reads_its_rating_with_the_body(client, db, world, login):
+    """Issue 15: the rating of a returned dossier is part of the cached body (a rating writes
+    an audit event, so moves the stamp): a repeat view runs the same two statements, and a
+    rating shows on the very next view."""
+    from grants.services import ratings
+    from tests.integration.test_ledger import new_dossier
+    from tests.round_trips import counted_round_trips
+
+    dossier = new_dossier(db, world["year"], org=world["org"], status="returned")
+    login(world[Role.CLERK])
+    url = f"/dossiers/{dossier.id}"
+    assert "Tổ chức chưa đánh giá" in client.get(url).get_data(as_text=True)
+    db.session.commit()
+    with counted_round_trips(db.engine) as seen:
+        assert "Tổ chức chưa đánh giá" in client.get(url).get_data(as_text=True)
+    assert len(seen.statements) == 2, seen
+    assert not any("service_ratings" in s for s in seen.statements), seen
+    act(db, ratings.rate_service, dossier, actor=world["applicant"], level="satisfied",
+        comment="Nhanh gọn")
+    shown = client.get(url).get_data(as_text=True)
+    assert "Hài lòng" in shown and "Nhanh gọn" in shown and "Tổ chức chưa đánh giá" not in shown
+
+
+@pytest.mark.parametrize(("role", "url"), [(Role.CLERK, "/intake/"), (Role.LEADER, "/budget/"),
+                                           (Role.HEAD, "/review/"),
+                                           (Role.APPRAISER, "/appraisal/"),
+                                           (Role.HEAD, "/dossiers/")])
+def test_a_repeat_view_of_a_list_or_the_dashboard_is_one_statement(client, db, world, login,
+                                                                   role, url):
+    """Issue 15: the account, its roles, the bell's count and the data stamp in one statement;
+    the year and the body from the cache keyed by that stamp; nothing else is read."""
+    from tests.round_trips import counted_round_trips
+
+    draft(db, world)
+    login(world[role])
+    assert client.get(url).status_code == 200
+    db.session.commit()
+    with counted_round_trips(db.engine) as seen:
+        assert client.get(url).status_code == 200
+    assert (seen.begins, seen.commits, seen.rollbacks) == (0, 0, 0), seen
+    assert len(seen.statements) == 1, seen

@@ -14,9 +14,9 @@ import time
 from collections.abc import Callable, Mapping
 from typing import TypeVar
 
-from sqlalchemy import event, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import func, select
 
+from grants.db import read_until_change
 from grants.extensions import cache, db
 from grants.models import AuditEvent, Dossier, DossierItem, LedgerEntry, ProgramYear
 
@@ -55,30 +55,34 @@ def _stamp_only():
 
 def with_data_stamp(stmt, columns: int, params: dict | None = None):
     """Run ``stmt`` (a select of ``columns`` entities or columns, with ``params``) with the
-    data stamp's columns added, in one statement; the stamp is kept for ``data_stamp()`` until
-    the session's transaction ends or flushes (then it is read again). Returns the first row's
-    own columns, or None. ``stmt`` should be built once (bound parameters in ``params``): the
-    combined statement is kept for it."""
+    data stamp's columns added, in one statement, unless the stamp is already known (the user
+    loader reads it with the account on every page); the stamp is kept for ``data_stamp()``
+    until the session's transaction ends or flushes (then it is read again). Returns the first
+    row's own columns, or None. ``stmt`` should be built once (bound parameters in
+    ``params``): the combined statement is kept for it."""
+    if read_until_change().get(_STAMP) is not None:
+        row = db.session.execute(stmt, params or {}).first()
+        return None if row is None else tuple(row[:columns])
     row = db.session.execute(_stamped(stmt), params or {}).first()
     if row is None:
         return None
-    db.session.info[_STAMP] = tuple(row[columns:])
+    remember_stamp(row[columns:])
     return row[:columns]
 
 
-@event.listens_for(Session, "after_commit")
-@event.listens_for(Session, "after_rollback")
-@event.listens_for(Session, "after_flush")
-def _forget_stamp(session, *_args) -> None:
-    session.info.pop(_STAMP, None)
+def remember_stamp(values) -> None:
+    """Keep the stamp's ``values`` (read with something else: ``stamp_columns()``) for
+    ``data_stamp()`` until the session flushes a change or its transaction ends."""
+    read_until_change()[_STAMP] = tuple(values)
 
 
 def data_stamp() -> tuple:
     """Ids that move whenever report data changes: every change of state or money writes an
     audit event (SPEC §4), and new dossiers, items, ledger entries and years get new ids. Each
     max() is read from the primary-key index, so this costs a few index probes. A stamp read
-    with something else in this session's transaction (``with_data_stamp``) is reused."""
-    known = db.session.info.get(_STAMP)
+    with something else in this session's transaction (``with_data_stamp``, the user loader)
+    is reused."""
+    known = read_until_change().get(_STAMP)
     if known is not None:
         return known
     return tuple(db.session.execute(_stamp_only()).one())
