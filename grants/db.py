@@ -1,5 +1,6 @@
 """Transaction edge (atomic), row locks and time helpers shared by services and views."""
 
+import functools
 import logging
 import re
 from collections.abc import Callable, Iterator
@@ -118,15 +119,6 @@ def is_sqlite(engine) -> bool:
     return engine.dialect.name == "sqlite"
 
 
-def _reads_only() -> bool:
-    """True inside a GET/HEAD page request: such transactions never write. (API calls note
-    when their token was last used, so they take the write lock like any writer.)"""
-    from flask import has_request_context, request
-
-    return (has_request_context() and request.method in ("GET", "HEAD")
-            and not request.path.startswith("/api/"))
-
-
 # ---------------------------------------------------------------- reads without a transaction
 
 #: Requests that only read: their statements run without BEGIN … ROLLBACK (``configure_reads``).
@@ -207,8 +199,15 @@ def configure_reads(engine) -> None:
     @event.listens_for(engine, "before_cursor_execute")
     def _writes_in_a_transaction(conn, _cursor, statement, _params, context, _many):
         if conn.get_execution_options().get(READS) and (
-                not _READ_ONLY.match(statement) or _streams(context)):
+                not _is_plain_select(statement) or _streams(context)):
             _begin_transaction(conn)
+
+
+@functools.lru_cache(maxsize=4096)
+def _is_plain_select(statement: str) -> bool:
+    """``_READ_ONLY`` matches ``statement``: kept per statement text (a page runs the same few
+    statements again and again, and the match scans the whole text)."""
+    return _READ_ONLY.match(statement) is not None
 
 
 def _streams(context) -> bool:
@@ -245,10 +244,8 @@ def configure_sqlite(engine) -> None:
     def _on_begin(conn):
         if conn.get_execution_options().get(READS):
             return  # a page's reads: no transaction (configure_reads)
-        from flask import g, has_request_context
-
-        writing = has_request_context() and g.get(_WRITING)
-        conn.exec_driver_sql("BEGIN" if _reads_only() and not writing else "BEGIN IMMEDIATE")
+        # A page view's transaction (a GET that began one) never writes: DEFERRED.
+        conn.exec_driver_sql("BEGIN" if _reads_without_transaction() else "BEGIN IMMEDIATE")
 
 
 def execute_sql(sql: str, **params):

@@ -1,7 +1,6 @@
 """Flask glue for the authorisation policy (grants/domain/policy.py): role gates for blueprints,
 ``authorize`` answering 403/404, and loading a dossier the user may see."""
 
-import functools
 from collections.abc import Callable
 
 from flask import abort, request
@@ -47,30 +46,12 @@ def authorize(permission: Permission, obj=None, user=None) -> None:
         abort(404 if permission == Permission.VIEW_DOSSIER else 403)
 
 
-@functools.lru_cache(maxsize=16)
-def _dossier_statement(options: tuple):
-    from sqlalchemy import bindparam, select
-
-    from grants.models import Dossier
-
-    return select(Dossier).where(Dossier.id == bindparam("dossier_id")).options(*options)
-
-
-def dossier_or_404(dossier_id: int, user=None, *, options=(), with_stamp: bool = False):
+def dossier_or_404(dossier_id: int, user=None, *, options=()):
     """Load a dossier the user may see; anything else is 404, as if it did not exist.
-    ``options`` are loader options for the query (e.g. to defer relationships);
-    ``with_stamp`` reads the data stamp in the same statement (a page whose body is a cached
-    fragment: ``grants.queries.reports.cache.with_data_stamp``; ``options`` then a constant
-    tuple, the statement is built once for it)."""
+    ``options`` are loader options for the query (e.g. to defer relationships)."""
     from grants.models import Dossier
 
-    if with_stamp:
-        from grants.queries.reports.cache import with_data_stamp
-
-        row = with_data_stamp(_dossier_statement(tuple(options)), 1, {"dossier_id": dossier_id})
-        dossier = row[0] if row else None
-    else:
-        dossier = db.session.get(Dossier, dossier_id, options=list(options))
+    dossier = db.session.get(Dossier, dossier_id, options=list(options))
     if dossier is None:
         abort(404)
     authorize(Permission.VIEW_DOSSIER, dossier, user)

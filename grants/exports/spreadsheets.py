@@ -16,18 +16,28 @@ import math
 import numbers
 import re
 import shutil
+import sys
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
-from typing import IO, Any, Literal, get_args
+from typing import IO, TYPE_CHECKING, Any, Literal, get_args
 
-import pandas as pd
 import rustpy_xlsxwriter
 import xlsxwriter
 from xlsxwriter.format import Format
 from xlsxwriter.worksheet import Worksheet
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+
+def _pandas():
+    """pandas if something loaded it, else None. A value can only be a pandas object (a
+    DataFrame, NA, NaT, a Timestamp) when pandas is loaded, so this module never imports it
+    (about 60 MiB): the register export runs without it."""
+    return sys.modules.get("pandas")
 
 ColumnKind = Literal["text", "vnd", "date", "datetime", "int", "percent", "decimal"]
 KINDS: frozenset[str] = frozenset(get_args(ColumnKind))
@@ -120,7 +130,7 @@ class Sheet:
     name: str
     title: str
     columns: Sequence[Column]
-    rows: Iterable[Mapping[str, Any]] | pd.DataFrame
+    rows: "Iterable[Mapping[str, Any]] | pd.DataFrame"
     subtitle: str | None = None
     exported_at: datetime = field(default_factory=lambda: datetime.now(UTC))
     totals_label: str | None = None
@@ -320,8 +330,8 @@ def _stream_rows(
 
 def _row_values(sheet: Sheet, columns: list[Column]) -> Iterator[Sequence[Any]]:
     keys = [column.key for column in columns]
-    rows = sheet.rows
-    if isinstance(rows, pd.DataFrame):
+    rows, pd = sheet.rows, _pandas()
+    if pd is not None and isinstance(rows, pd.DataFrame):
         missing = [key for key in keys if key not in rows.columns]
         if missing:
             raise ValueError(f"sheet {sheet.name!r}: DataFrame has no column(s) {missing}")
@@ -416,7 +426,10 @@ def _converted_rows(sheet: Sheet, columns: list[Column], headers: list[str]
 
 
 def _is_missing(value: Any) -> bool:
-    if value is None or value is pd.NA or value is pd.NaT:
+    if value is None:
+        return True
+    pd = _pandas()
+    if pd is not None and (value is pd.NA or value is pd.NaT):
         return True
     return isinstance(value, float) and math.isnan(value)
 
@@ -501,7 +514,9 @@ def _datetime(value: Any) -> datetime | None:
         return None
     if isinstance(value, datetime):
         stamp = _to_display_time(value)
-        return stamp.to_pydatetime() if isinstance(stamp, pd.Timestamp) else stamp
+        pd = _pandas()
+        return (stamp.to_pydatetime() if pd is not None and isinstance(stamp, pd.Timestamp)
+                else stamp)
     if isinstance(value, date):
         return datetime(value.year, value.month, value.day)
     raise TypeError(f"expected a datetime, got {value!r}")

@@ -216,3 +216,11 @@ def organisation_dossiers(organisation_id: int) -> list[Dossier]:
     return list(db.session.scalars(select(Dossier).where(Dossier.organisation_id ==
                                                          organisation_id)
                                    .order_by(Dossier.created_at.desc())))
+
+
+def dossier_heading(dossier_id: int) -> tuple[int, str | None] | None:
+    """(version, code) of the dossier, or None when there is none: what the staff dossier page
+    needs besides its cached body."""
+    row = db.session.execute(select(Dossier.version, Dossier.code)
+                             .where(Dossier.id == dossier_id)).first()
+    return None if row is None else (row.version, row.code)

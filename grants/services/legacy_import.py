@@ -34,8 +34,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 
-from openpyxl import load_workbook
-from openpyxl.utils import get_column_letter
 from sqlalchemy import func, select
 
 from grants.db import from_local, local_today
@@ -231,6 +229,9 @@ def template_xlsx() -> bytes:
 
 
 def _column_name(index: int, key: str) -> str:
+    # openpyxl (about 37 MiB) is loaded by an import only, not by every process of the app.
+    from openpyxl.utils import get_column_letter
+
     return f"{get_column_letter(index + 1)} ({_BY_KEY[key].header})"
 
 
@@ -243,6 +244,8 @@ def _open_sheet(content: bytes, problems: list[Problem]):
                                 "hay tệp khác không được nhận). Hãy lưu lại dưới dạng .xlsx "
                                 "theo mẫu."))
         return None
+    from openpyxl import load_workbook
+
     try:
         workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
     except Exception:  # any unreadable workbook gets the same answer

@@ -23,7 +23,6 @@ from grants.db import atomic, local_today
 from grants.domain.enums import HolidayKind, SecurityKind
 from grants.domain.local_time import to_local
 from grants.domain.roles import Role
-from grants.exports import security_log as security_export
 from grants.extensions import db
 from grants.forms import admin as forms
 from grants.models import (
@@ -658,6 +657,9 @@ def export_security(fmt):
                                     "filters": {k: v for k, v in vars(filters).items() if v}})
     g.no_store = True
     stamp = local_today().strftime("%Y%m%d")
+    # pandas (about 60 MiB) is loaded by the export that uses it, not by every process.
+    from grants.exports import security_log as security_export
+
     if fmt == "csv":
         data, mimetype = security_export.to_csv_bytes(rows), "text/csv"
     else:

@@ -30,9 +30,9 @@ log = logging.getLogger(__name__)
 
 @functools.cache
 def stamp_columns() -> tuple:
-    """The data stamp's columns, to read it in the same statement as something else (a page's
-    dossier: ``with_data_stamp``). Built once: a statement reused as it is skips SQLAlchemy's
-    construction and cache-key work on every request."""
+    """The data stamp's columns, to read it in the same statement as something else (the user
+    loader reads it with the account on every page). Built once: a statement reused as it is
+    skips SQLAlchemy's construction and cache-key work on every request."""
     return (select(func.max(AuditEvent.id)).scalar_subquery(),
             select(func.max(LedgerEntry.id)).scalar_subquery(),
             select(func.max(DossierItem.id)).scalar_subquery(),
@@ -43,31 +43,9 @@ def stamp_columns() -> tuple:
 _STAMP = "grants_data_stamp"
 
 
-@functools.lru_cache(maxsize=32)
-def _stamped(stmt):
-    return stmt.add_columns(*stamp_columns())
-
-
 @functools.cache
 def _stamp_only():
     return select(*stamp_columns())
-
-
-def with_data_stamp(stmt, columns: int, params: dict | None = None):
-    """Run ``stmt`` (a select of ``columns`` entities or columns, with ``params``) with the
-    data stamp's columns added, in one statement, unless the stamp is already known (the user
-    loader reads it with the account on every page); the stamp is kept for ``data_stamp()``
-    until the session's transaction ends or flushes (then it is read again). Returns the first
-    row's own columns, or None. ``stmt`` should be built once (bound parameters in
-    ``params``): the combined statement is kept for it."""
-    if read_until_change().get(_STAMP) is not None:
-        row = db.session.execute(stmt, params or {}).first()
-        return None if row is None else tuple(row[:columns])
-    row = db.session.execute(_stamped(stmt), params or {}).first()
-    if row is None:
-        return None
-    remember_stamp(row[columns:])
-    return row[:columns]
 
 
 def remember_stamp(values) -> None:
@@ -80,8 +58,8 @@ def data_stamp() -> tuple:
     """Ids that move whenever report data changes: every change of state or money writes an
     audit event (SPEC §4), and new dossiers, items, ledger entries and years get new ids. Each
     max() is read from the primary-key index, so this costs a few index probes. A stamp read
-    with something else in this session's transaction (``with_data_stamp``, the user loader)
-    is reused."""
+    with something else (the user loader: ``remember_stamp``) is reused until the session
+    flushes a change or its transaction ends."""
     known = read_until_change().get(_STAMP)
     if known is not None:
         return known
