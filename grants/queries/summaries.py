@@ -16,7 +16,7 @@ from grants.domain.workflow import STEP_OF_STATUS
 from grants.domain.workflow_states import PAUSED_IN_PROCESS, Status
 from grants.extensions import db
 from grants.models import AuditEvent, Dossier, DossierItem, LedgerEntry, Organisation
-from grants.models.program import ProcedureStep
+from grants.models.program import MINUTES_PER_DAY, ProcedureStep
 from grants.models.summary import SummaryDossiers, SummaryItems, SummaryLedger, SummarySteps
 from grants.queries.catalogue import NO_COMMUNE
 from grants.queries.sql import approved_item, live_approval
@@ -130,7 +130,7 @@ def allotments(year_ids: Iterable[int]) -> dict[int, dict[str, float]]:
         if counted:
             for status, step in STEP_OF_STATUS.items():
                 if step.value == key:
-                    steps[year_id][status.value] = float(Fraction(minutes, 480))
+                    steps[year_id][status.value] = float(Fraction(minutes, MINUTES_PER_DAY))
     return steps
 
 
