@@ -224,6 +224,46 @@ def test_pages_work_when_the_redis_does_not_answer(app, db, year, leader, make_o
             extension_db.engine.dispose()
 
 
+def test_a_redis_that_hangs_is_waited_on_once_then_left_alone_for_a_while(app, monkeypatch):
+    """A port that accepts connections and never answers: the first read waits for the 0.5 s
+    timeout; the reads and writes after it skip the store (no wait) until RETRY_SECONDS have
+    passed, then it is tried again."""
+    import socket
+    import time
+
+    from grants.app import create_app
+    from grants.queries.reports import cache
+
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(16)  # never accepted: a connection is made, no answer ever comes
+
+    class Hanging(TestConfig):
+        SQLALCHEMY_DATABASE_URI = app.config["SQLALCHEMY_DATABASE_URI"]
+        UPLOAD_DIR = app.config["UPLOAD_DIR"]
+        CACHE_TYPE = "RedisCache"
+        CACHE_REDIS_URL = f"redis://127.0.0.1:{silent.getsockname()[1]}/0"
+
+    hanging = create_app(Hanging)
+    try:
+        with hanging.app_context():
+            started = time.monotonic()
+            assert cache.cache_get("memo:x") is None
+            assert time.monotonic() - started >= 0.4  # waited for the timeout once
+            started = time.monotonic()
+            for _ in range(20):
+                assert cache.cache_get("memo:x") is None
+                cache.cache_set("memo:x", 1, 60)
+            assert time.monotonic() - started < 0.2  # skipped: no wait at all
+            later = time.monotonic() + cache.RETRY_SECONDS + 1
+            monkeypatch.setattr(cache.time, "monotonic", lambda: later)
+            started = time.perf_counter()
+            assert cache.cache_get("memo:x") is None
+            assert time.perf_counter() - started >= 0.4  # tried again after the pause
+    finally:
+        silent.close()
+
+
 @pytest.mark.parametrize(("environment", "expected"), [
     ({"GRANTS_REDIS_URL": "redis://cache:6379/0"}, "RedisCache redis://cache:6379/0"),
     ({"GRANTS_REDIS_URL": "redis://cache:6379/0", "GRANTS_CACHE_TYPE": "SimpleCache"},

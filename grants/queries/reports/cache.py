@@ -98,22 +98,48 @@ def cache_settings(config: Mapping) -> dict:
     return settings
 
 
+RETRY_SECONDS = 30.0
+"""After the store failed (a Redis that is down or hangs makes each call wait for its 0.5 s
+timeout), this process leaves it alone for this long, then tries it again: pages are computed
+meanwhile, and wait on a dead store once per period, not on every read and write."""
+
+_SKIP_UNTIL = "_grants_skip_until"
+
+
+def _store():
+    """The app's cache backend, or None while it is skipped after a failure."""
+    backend = cache.cache
+    return None if getattr(backend, _SKIP_UNTIL, 0.0) > time.monotonic() else backend
+
+
+def _store_failed(backend, doing: str, key: str) -> None:
+    setattr(backend, _SKIP_UNTIL, time.monotonic() + RETRY_SECONDS)
+    log.warning("cache: %s %s failed; the store is skipped for %.0f s", doing, key,
+                RETRY_SECONDS, exc_info=True)
+
+
 def cache_get(key: str):
     """The cached value of ``key``, or None when absent or when the store does not answer (a
     cache that is down slows pages; it never breaks them)."""
+    backend = _store()
+    if backend is None:
+        return None
     try:
-        return cache.get(key)
+        return backend.get(key)
     except Exception:  # the store's own errors (redis.ConnectionError, timeouts…)
-        log.warning("cache: reading %s failed", key, exc_info=True)
+        _store_failed(backend, "reading", key)
         return None
 
 
 def cache_set(key: str, value, seconds: float) -> None:
     """Keep ``value`` under ``key`` for ``seconds`` (whole seconds, rounded up)."""
+    backend = _store()
+    if backend is None:
+        return
     try:
-        cache.set(key, value, timeout=max(1, math.ceil(seconds)))
+        backend.set(key, value, timeout=max(1, math.ceil(seconds)))
     except Exception:
-        log.warning("cache: writing %s failed", key, exc_info=True)
+        _store_failed(backend, "writing", key)
 
 
 def memo_key(name: str, args: tuple, stamp: tuple) -> str:
