@@ -46,9 +46,10 @@ class Dossier(db.Model):
         CheckConstraint("repaid_vnd >= 0 AND repaid_vnd <= recovered_vnd "
                         "AND recovered_vnd - repaid_vnd <= paid_vnd", name="recovery_within_paid"),
         # Year reports and overdue lists: (year, state) then the due moment; the finish and
-        # decision moments make it cover the on-time counts.
+        # decision moments make it cover the on-time counts, the id the overdue list's count
+        # and its page of ids (sorted by due moment and id) without touching the table.
         Index("ix_dossiers_year_status_done", "program_year_id", "status", "due_at",
-              "finished_at", "decided_at"),
+              "finished_at", "decided_at", "id"),
         Index("ix_dossiers_status_due", "status", "due_at"),
         # Work queues sort the waiting states by step deadline, due date, filing time and id:
         # every sort key is in the index, so a page's keys come without touching the table.
