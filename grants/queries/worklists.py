@@ -49,11 +49,19 @@ class QueueRow(NamedTuple):
     late: bool
 
 
+def dossiers_in_order(ids: Iterable[int], *options) -> list[Dossier]:
+    """The dossiers of ``ids``, in that order (a page of ids sorted from an index), loaded in
+    one statement with the loader ``options``; an id that names no dossier is left out."""
+    ids = list(ids)
+    found = {d.id: d for d in db.session.scalars(
+        select(Dossier).where(Dossier.id.in_(ids)).options(*options))}
+    return [found[i] for i in ids if i in found]
+
+
 def _queue_rows(keys) -> list[QueueRow]:
     """The page's dossiers (with their items) for the narrow (id, step_late, late) rows."""
-    dossiers = {d.id: d for d in db.session.scalars(
-        select(Dossier).where(Dossier.id.in_([k[0] for k in keys]))
-        .options(selectinload(Dossier.items)))}
+    dossiers = {d.id: d for d in dossiers_in_order((k[0] for k in keys),
+                                                   selectinload(Dossier.items))}
     return [QueueRow(dossiers[k[0]], bool(k[1]), bool(k[2])) for k in keys]
 
 
@@ -218,9 +226,15 @@ def organisation_dossiers(organisation_id: int) -> list[Dossier]:
                                    .order_by(Dossier.created_at.desc())))
 
 
-def dossier_heading(dossier_id: int) -> tuple[int, str | None] | None:
-    """(version, code) of the dossier, or None when there is none: what the staff dossier page
-    needs besides its cached body."""
-    row = db.session.execute(select(Dossier.version, Dossier.code)
+class DossierHeading(NamedTuple):
+    """What the staff dossier page needs besides its cached body (memoised: a plain value)."""
+    version: int
+    code: str | None
+    organisation_id: int
+
+
+def dossier_heading(dossier_id: int) -> DossierHeading | None:
+    """The dossier's version, code and organisation, or None when there is none."""
+    row = db.session.execute(select(Dossier.version, Dossier.code, Dossier.organisation_id)
                              .where(Dossier.id == dossier_id)).first()
-    return None if row is None else (row.version, row.code)
+    return None if row is None else DossierHeading(*row)

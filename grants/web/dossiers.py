@@ -9,7 +9,7 @@ from grants.domain.enums import Outcome
 from grants.domain.roles import STAFF_ROLES, Role
 from grants.domain.workflow import APPROVED_OR_LATER, Action, Status, allowed_actions
 from grants.letters.texts import DOCUMENT_TITLES
-from grants.permissions import dossier_or_404, role_required
+from grants.permissions import Permission, authorize, dossier_or_404, role_required
 from grants.queries import worklists
 from grants.queries.outcome import recoveries
 from grants.queries.reports.cache import memoised
@@ -81,24 +81,25 @@ def register():
 
 @bp.get("/<int:dossier_id>")
 def show(dossier_id: int):
-    # Staff only (the blueprint's gate), and the staff see every dossier (policy.can): on a
-    # repeat view the dossier's version and code come from the memo and the body from the
-    # fragment cache, both keyed by the data stamp read with the account (every change of a
-    # dossier, a rating included, writes an audit event, which moves the stamp), so the page
-    # runs that one statement. The dossier itself is loaded only to render the body again.
+    # On a repeat view the dossier's version, code and organisation come from the memo and the
+    # body from the fragment cache, both keyed by the data stamp read with the account (every
+    # change of a dossier, a rating included, writes an audit event, which moves the stamp),
+    # so the page runs that one statement; the policy still decides who sees the dossier. The
+    # dossier itself is loaded only to render the body again.
     heading = memoised("dossiers.heading", (dossier_id,),
                        lambda: worklists.dossier_heading(dossier_id),
                        seconds=current_app.config.get("REPORT_CACHE_SECONDS", 60))
     if heading is None:
         abort(404)
-    version, code = heading
-    body = cached_fragment("dossier-page", (dossier_id, version, current_user.id),
+    authorize(Permission.VIEW_DOSSIER, heading)
+    body = cached_fragment("dossier-page", (dossier_id, heading.version, current_user.id),
                            lambda: _show_body(dossier_or_404(dossier_id)))
-    return render_template("_cached_page.html", title=f"Hồ sơ {code}", body=body)
+    return render_template("_cached_page.html", title=f"Hồ sơ {heading.code}", body=body)
 
 
 def _show_body(dossier) -> str:
     decision = svc.decision_of(dossier)
+    returned = dossier.status == Status.RETURNED  # its rating is shown (or asked for)
     results = {r.checklist_item_id: r for r in dossier.checklist_results}
     return render_template(
         "dossiers/_show_body.html", dossier=dossier, decision=decision,
@@ -115,9 +116,8 @@ def _show_body(dossier) -> str:
         actions=action_links(dossier, current_user),
         promised_on=processing.promised_on(dossier),
         recoveries=recoveries(dossier.id) if dossier.recovered_vnd else (),
-        may_recover=may_recover(dossier, current_user),
-        rated=dossier.status == Status.RETURNED,
-        rating=ratings.rating_of(dossier.id) if dossier.status == Status.RETURNED else None)
+        may_recover=may_recover(dossier, current_user), rated=returned,
+        rating=ratings.rating_of(dossier.id) if returned else None)
 
 
 @bp.get("/<int:dossier_id>/attachments/<int:attachment_id>")

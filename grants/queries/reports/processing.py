@@ -20,6 +20,7 @@ from grants.queries.calendar import calendar_for
 from grants.queries.paging import Page, paginate
 from grants.queries.reports.cache import DEFAULT_SECONDS, memoised
 from grants.queries.sql import status_values
+from grants.queries.worklists import dossiers_in_order
 
 OVERDUE_PER_PAGE = 25
 
@@ -130,13 +131,9 @@ def overdue_dossiers(year: ProgramYear, *, page: int = 1, per_page: int = OVERDU
 
 
 def _dossiers_in_order(rows) -> list[Dossier]:
-    """The dossiers of a page of ``(id,)`` rows, in that order, with their organisation and
-    assignee."""
-    ids = [row.id for row in rows]
-    found = {d.id: d for d in db.session.scalars(
-        select(Dossier).where(Dossier.id.in_(ids))
-        .options(selectinload(Dossier.assignee), selectinload(Dossier.organisation)))}
-    return [found[i] for i in ids if i in found]
+    """The dossiers of a page of ``(id,)`` rows, with their organisation and assignee."""
+    return dossiers_in_order((row.id for row in rows), selectinload(Dossier.assignee),
+                             selectinload(Dossier.organisation))
 
 
 def overdue_all(year: ProgramYear, *, now: datetime | None = None) -> Iterator[OverdueRow]:
