@@ -198,7 +198,7 @@ def step_times(year: ProgramYear) -> tuple[list[StepRow], list[StepRow]]:
     def row(step: str, acc, officer=None) -> StepRow:
         count, span, over = acc
         return StepRow(step, labels.get(step, step), allot.get(step), count,
-                       round(span / count, 2) if count else None, over, officer)
+                       average_days(span, count), over, officer)
 
     step_keys = sorted({*labels, *totals}, key=lambda k: (order.get(k, 99), k))
     overall = [row(k, totals.get(k, [0, 0.0, 0])) for k in step_keys]
@@ -207,6 +207,14 @@ def step_times(year: ProgramYear) -> tuple[list[StepRow], list[StepRow]]:
          for (step, actor_id), acc in per_officer.items()),
         key=lambda r: (r.officer or "", order.get(r.key, 99)))
     return overall, officers
+
+
+def average_days(span: float, count: int) -> float | None:
+    """Mean working days of ``count`` steps lasting ``span`` in all, to 0.01 day. The span is
+    a sum of floats, kept as it moved (summary rows) or added up again (``check-summaries
+    --repair``) in another order: it is rounded to 1e-6 day (well under a second) first, so
+    that the order of the additions cannot move the mean across a rounding boundary."""
+    return round(round(span, 6) / count, 2) if count else None
 
 
 class _ProcessingSummary(NamedTuple):
