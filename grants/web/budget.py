@@ -30,7 +30,7 @@ from grants.queries.reports.cache import memoised
 from grants.services import jobs, ledger
 from grants.web.actions import place_error
 from grants.web.budget_charts import BUDGET_CHARTS, budget_chart
-from grants.web.fragments import cached_fragment
+from grants.web.fragments import cached_fragment, cached_page
 
 bp = Blueprint("budget", __name__, url_prefix="/budget")
 bp.before_request(role_required(*BUDGET_ROLES))
@@ -56,7 +56,7 @@ def dashboard():
     year_id, number = years.chosen_year_key(request.args.get("year"), seconds=_cache_seconds())
     body = cached_fragment("budget-dashboard", (year_id, current_user.id),
                            lambda: _dashboard_body(db.session.get(ProgramYear, year_id)))
-    return render_template("budget/dashboard.html", number=number, body=body)
+    return cached_page("budget/dashboard.html", body, number=number)
 
 
 def _dashboard_body(year) -> str:

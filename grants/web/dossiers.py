@@ -17,7 +17,7 @@ from grants.services import dossiers as svc
 from grants.services import processing, ratings
 from grants.web.actions import APPRAISER_ACTIONS
 from grants.web.downloads import send_attachment, send_document
-from grants.web.fragments import cached_fragment
+from grants.web.fragments import cached_fragment, cached_page
 from grants.web.work_lists import render_list
 
 bp = Blueprint("dossiers", __name__, url_prefix="/dossiers")
@@ -94,7 +94,7 @@ def show(dossier_id: int):
     authorize(Permission.VIEW_DOSSIER, heading)
     body = cached_fragment("dossier-page", (dossier_id, heading.version, current_user.id),
                            lambda: _show_body(dossier_or_404(dossier_id)))
-    return render_template("_cached_page.html", title=f"Hồ sơ {heading.code}", body=body)
+    return cached_page("_cached_page.html", body, title=f"Hồ sơ {heading.code}")
 
 
 def _show_body(dossier) -> str:

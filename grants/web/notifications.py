@@ -141,7 +141,7 @@ def remember_bell(user, count: int | None) -> None:
     read_until_change()[_BELL] = (user.id, count or 0)
 
 
-def _unread_for_bell() -> int:
+def unread_for_bell() -> int:
     """The bell's count: one narrow indexed COUNT (read with the account when it was loaded,
     and nothing changed since), only when a page with the navbar is rendered for a signed-in
     user."""
@@ -155,4 +155,4 @@ def _unread_for_bell() -> int:
 
 @bp.app_context_processor
 def _bell():
-    return {"notification_bell": _unread_for_bell}
+    return {"notification_bell": unread_for_bell}

@@ -6,7 +6,7 @@ from flask_login import current_user
 
 from grants.forms.staff import filter_form
 from grants.queries import catalogue, worklists, years
-from grants.web.fragments import cached_fragment
+from grants.web.fragments import cached_fragment, cached_page
 
 
 def list_filters(args, statuses):
@@ -40,5 +40,4 @@ def render_list(template: str, statuses, *, title: str, extra=None, **queue_kw):
 
     key = (template, current_user.id, request.query_string.decode("utf-8", "replace"),
            tuple(sorted(queue_kw.items())))
-    return render_template("_cached_page.html", title=title,
-                           body=cached_fragment("work-list", key, body))
+    return cached_page("_cached_page.html", cached_fragment("work-list", key, body), title=title)
