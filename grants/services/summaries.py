@@ -33,10 +33,12 @@ from grants.models.program import ProcedureStep
 from grants.models.summary import SummaryDossiers, SummaryItems, SummaryLedger, SummarySteps
 from grants.queries import summaries as q
 
+# A foreign key may be changed through its relationship alone (``dossier.organisation = …``):
+# the flush writes the key after this module's hook has looked, so both are watched.
 _DOSSIER_FIELDS = ("status", "program_year_id", "organisation_id", "outcome", "approved_vnd",
-                   "due_at", "finished_at", "decided_at")
+                   "due_at", "finished_at", "decided_at", "program_year", "organisation")
 _ITEM_FIELDS = ("dossier_id", "catalogue_item_id", "consulting_cost_vnd", "requested_vnd",
-                "approved_vnd")
+                "approved_vnd", "catalogue_item")
 _ORG_FIELDS = ("commune", "org_type")
 _LEDGER_FIELDS = ("program_year_id", "kind", "entry_on", "amount_vnd")
 _STATE = "grants.summaries.flush"
@@ -228,8 +230,10 @@ def _after_flush(session: Session, _context) -> None:
             ledger_in.append((obj.program_year_id, obj.kind, obj.entry_on, obj.amount_vnd))
             ledger_out.append(tuple(_old(obj, name) for name in _LEDGER_FIELDS))
         elif isinstance(obj, ProcedureStep) and _changed(obj, ("allotment_minutes", "counted",
-                                                               "key", "program_year_id")):
+                                                               "key", "program_year_id",
+                                                               "program_year")):
             steps_of |= _history_values(obj, "program_year_id")
+            steps_of |= {year.id for year in _history_values(obj, "program_year")}
     for obj in session.deleted:
         if isinstance(obj, LedgerEntry):
             ledger_out.append(tuple(_old(obj, name) for name in _LEDGER_FIELDS))

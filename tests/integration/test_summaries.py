@@ -235,3 +235,30 @@ def test_summaries_hold_for_any_sequence_of_changes(app, db, world):
     run_state_machine_as_test(SummaryMachine, settings=settings(
         max_examples=6, stateful_step_count=12, deadline=None,
         suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]))
+
+
+def test_a_change_made_through_a_relationship_alone_keeps_the_summaries(db, demo):
+    """A dossier moved to another organisation or year, or an item to another catalogue item,
+    by setting the relationship (the foreign key is written by the flush) moves its figures."""
+    from grants.models import CatalogueItem, Dossier, DossierItem, Organisation, ProgramYear
+
+    dossier = db.session.scalars(select(Dossier).where(Dossier.program_year_id == demo.id)
+                                 .order_by(Dossier.id)).first()
+    other_org = db.session.scalars(select(Organisation).where(
+        Organisation.id != dossier.organisation_id,
+        Organisation.commune != dossier.organisation.commune)).first()
+    dossier.organisation = other_org
+    db.session.flush()
+    assert summaries.check() == []
+
+    other_year = db.session.scalars(select(ProgramYear).where(ProgramYear.id != demo.id)).first()
+    dossier.program_year = other_year
+    db.session.flush()
+    assert summaries.check() == []
+
+    item = db.session.scalars(select(DossierItem).where(DossierItem.dossier_id == dossier.id)
+                              ).first()
+    item.catalogue_item = db.session.scalars(select(CatalogueItem).where(
+        CatalogueItem.id != item.catalogue_item_id)).first()
+    db.session.flush()
+    assert summaries.check() == []
