@@ -233,7 +233,7 @@ def _after_flush(session: Session, _context) -> None:
                                                                "key", "program_year_id",
                                                                "program_year")):
             steps_of |= _history_values(obj, "program_year_id")
-            steps_of |= {year.id for year in _history_values(obj, "program_year")}
+            steps_of |= {year.id for year in _history_values(obj, "program_year") if year.id}
     for obj in session.deleted:
         if isinstance(obj, LedgerEntry):
             ledger_out.append(tuple(_old(obj, name) for name in _LEDGER_FIELDS))

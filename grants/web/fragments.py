@@ -13,10 +13,11 @@ next view of an unchanged page renders no template at all.
 """
 
 import hashlib
+import time
 from collections.abc import Callable, Hashable
 from threading import Lock
 
-from cachetools import TTLCache
+from cachetools import TLRUCache
 from flask import current_app, render_template, request, session
 from flask_login import current_user
 from markupsafe import Markup
@@ -32,9 +33,11 @@ def fragment_key(name: str, parts: tuple[Hashable, ...]) -> str:
 
 
 class Fragment(Markup):
-    """HTML of a cached fragment, with the key it is cached under."""
+    """HTML of a cached fragment, with the key it is cached under and the moment (epoch
+    seconds) it expires."""
 
     key: str | None = None
+    expires: float = 0.0
 
 
 def cached_fragment(name: str, parts: tuple[Hashable, ...], render: Callable[[], str]) -> Markup:
@@ -45,20 +48,22 @@ def cached_fragment(name: str, parts: tuple[Hashable, ...], render: Callable[[],
     """
     seconds = current_app.config.get("REPORT_CACHE_SECONDS", 60)
     key = fragment_key(name, parts) if seconds else None
-    html = cache_get(key) if key else None
-    if html is None:
-        html = str(render())
+    kept = cache_get(key) if key else None
+    if kept is None:
+        kept = (time.time() + seconds, str(render()))
         if key:
-            cache_set(key, html, seconds)
+            cache_set(key, kept, seconds)
     # Our own autoescaped template's output: already escaped, so marked safe as it is.
-    fragment = Fragment(html)  # noqa: S704  # nosec B704
-    fragment.key = key
+    fragment = Fragment(kept[1])  # noqa: S704  # nosec B704
+    fragment.key, fragment.expires = key, kept[0]
     return fragment
 
 
-# Whole pages of one viewer's session, per worker: at most this many, each for at most
-# REPORT_CACHE_SECONDS (its CSRF token, signed when it was rendered, is checked against the
-# session's, with no time limit: config.WTF_CSRF_TIME_LIMIT). A page is some 3 to 60 KB.
+# Whole pages of one viewer's session, per worker: at most this many, each until its body
+# expires (REPORT_CACHE_SECONDS after the body was rendered, so a page never shows a body
+# older than the body's own limit). Its CSRF token, signed when it was rendered, is checked
+# against the session's with no time limit (config.WTF_CSRF_TIME_LIMIT). A page is some 3 to
+# 60 KB.
 PAGES_PER_WORKER = 512
 _PAGES_LOCK = Lock()
 
@@ -74,13 +79,13 @@ def cached_page(template: str, body: Markup, **context) -> str:
     pages = _pages() if key else None
     if pages is not None:
         with _PAGES_LOCK:
-            html = pages.get(key)
-        if html is not None:
-            return html
+            kept = pages.get(key)
+        if kept is not None:
+            return kept[1]
     html = render_template(template, body=body, **context)
     if pages is not None:
         with _PAGES_LOCK:
-            pages[key] = html
+            pages[key] = (body.expires, html)
     return html
 
 
@@ -98,13 +103,16 @@ def _page_key(template: str, body: Markup, context: dict) -> tuple | None:
             unread_for_bell(), csrf)
 
 
-def _pages() -> TTLCache | None:
-    seconds = current_app.config.get("REPORT_CACHE_SECONDS", 60)
-    if not seconds:
+def _pages() -> TLRUCache | None:
+    if not current_app.config.get("REPORT_CACHE_SECONDS", 60):
         return None
     pages = current_app.extensions.get("grants_pages")
     if pages is None:
         with _PAGES_LOCK:
-            pages = current_app.extensions.setdefault(
-                "grants_pages", TTLCache(maxsize=PAGES_PER_WORKER, ttl=seconds))
+            pages = current_app.extensions.setdefault("grants_pages", TLRUCache(
+                maxsize=PAGES_PER_WORKER, ttu=_body_expiry, timer=time.time))
     return pages
+
+
+def _body_expiry(_key, kept: tuple[float, str], _now: float) -> float:
+    return kept[0]

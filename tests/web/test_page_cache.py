@@ -146,3 +146,18 @@ def test_no_copy_of_the_page_when_the_memo_is_off(app, client, dossier_url):
     _rendered(app, client, dossier_url)
     _, names = _rendered(app, client, dossier_url)
     assert "_cached_page.html" in names
+
+
+def test_a_kept_page_expires_with_its_body(app, client, world, dossier_url, monkeypatch):
+    """A page is kept until the body it shows expires (REPORT_CACHE_SECONDS after the body was
+    rendered: what the data stamp cannot see, a deadline turning late, is then shown again)."""
+    import time
+
+    clock = [time.time()]
+    monkeypatch.setattr(time, "time", lambda: clock[0])
+    _rendered(app, client, dossier_url)  # the login's message
+    _rendered(app, client, dossier_url)
+    clock[0] += app.config["REPORT_CACHE_SECONDS"] - 1
+    assert _rendered(app, client, dossier_url)[1] == []
+    clock[0] += 2
+    assert _rendered(app, client, dossier_url)[1] == ["_cached_page.html"]
