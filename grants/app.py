@@ -172,7 +172,7 @@ def _skip_limiter_where_no_limit(app: Flask) -> None:
 @login_manager.user_loader
 def _load_user(user_id: str):
     from grants.services.sessions import user_for_session_id
-    from grants.web.notifications import bell_column, remember_bell
+    from grants.web.bell import bell_column, remember_bell
 
     # "<id>:<session version>": a session (or remember cookie) whose version was rotated since
     # (logout, password change, disabling, "sign out everywhere") loads nobody. The bell's
@@ -189,7 +189,7 @@ READ_METHODS = frozenset({"GET", "HEAD"})
 
 
 def _remember_bell_and_stamp(user, values: tuple) -> None:
-    from grants.web.notifications import remember_bell
+    from grants.web.bell import remember_bell
 
     remember_bell(user, values[0])
     remember_stamp(values[1:])

@@ -90,7 +90,7 @@ def cached_page(template: str, body: Markup, **context) -> str:
 
 
 def _page_key(template: str, body: Markup, context: dict) -> tuple | None:
-    from grants.web.notifications import unread_for_bell
+    from grants.web.bell import unread_for_bell
 
     fragment = getattr(body, "key", None)
     csrf = session.get(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"))
