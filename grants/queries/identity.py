@@ -7,16 +7,19 @@ from sqlalchemy.orm import joinedload
 from grants.domain.enums import Verification
 from grants.extensions import db
 from grants.models import Organisation, OrganisationClaim
+from grants.queries.paging import Page, paginate
 
 
-def pending_claims() -> list[OrganisationClaim]:
-    """Claims waiting for the desk, oldest first (those with a certificate first)."""
-    return list(db.session.scalars(
+def pending_claims(*, page: int | str | None = 1, per_page: int | None = None) -> Page:
+    """One page of the claims waiting for the desk, oldest first (those with a certificate
+    first)."""
+    return paginate(
         select(OrganisationClaim).options(joinedload(OrganisationClaim.organisation),
                                           joinedload(OrganisationClaim.user))
         .where(OrganisationClaim.status == Verification.PENDING.value)
         .order_by(OrganisationClaim.certificate_uploaded_at.is_(None),
-                  OrganisationClaim.created_at, OrganisationClaim.id)))
+                  OrganisationClaim.created_at, OrganisationClaim.id),
+        page=page, per_page=per_page)
 
 
 def other_claims(claim: OrganisationClaim) -> list[OrganisationClaim]:

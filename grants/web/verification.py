@@ -1,7 +1,7 @@
 """The desk's queue "Xác minh tổ chức" (issue 13 point 7): claims to represent an organisation,
 each with its business registration certificate, verified or rejected with a reason."""
 
-from flask import Blueprint, abort, current_app, render_template, url_for
+from flask import Blueprint, abort, current_app, render_template, request, url_for
 from flask_login import current_user
 
 from grants.domain.errors import NotFound
@@ -26,7 +26,9 @@ def _claim(claim_id: int):
 
 @bp.get("/")
 def queue():
-    return render_template("verification/queue.html", claims=identity_queries.pending_claims())
+    claims = identity_queries.pending_claims(page=request.args.get("page"),
+                                             per_page=current_app.config["PER_PAGE"])
+    return render_template("verification/queue.html", claims=claims)
 
 
 def _page(claim, verify_form=None, reject_form=None, status=200):

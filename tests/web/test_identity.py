@@ -254,3 +254,26 @@ def test_a_reason_ending_with_a_full_stop_is_not_given_two(client, db, registere
     login(_me(db), password="matkhau-dai-123")
     page = client.get("/identity/").get_data(as_text=True)
     assert re.search(r"không xác minh được: Mã số thuế không khớp\.\s+Bạn có thể", page)
+
+
+def test_the_desk_s_queue_is_paged_and_an_unreadable_page_number_is_the_first_page(
+        app, client, db, login, world):
+    app.config["PER_PAGE"] = 2
+    for n in range(5):
+        _register(client, email=f"dk{n}@congty{n}.vn", tax_code=f"01001091{n:02d}")
+        client.post("/auth/logout")
+    login(world[Role.CLERK])
+
+    def codes(url):
+        response = client.get(url)
+        assert response.status_code == 200
+        return response.get_data(as_text=True)
+
+    first, last = codes("/verification/"), codes("/verification/?page=3")
+    assert sum(f"01001091{n:02d}" in first for n in range(5)) == 2
+    assert sum(f"01001091{n:02d}" in last for n in range(5)) == 1
+    assert "5 yêu cầu đang chờ" in first and "Trang 1/3" in first and "Trang 3/3" in last
+    for bad in ("abc", "-1", "0"):
+        assert "Trang 1/3" in codes(f"/verification/?page={bad}")
+    huge = client.get("/verification/?page=99999999999999999999")  # as on every list
+    assert huge.status_code == 400 and "Số trang phải là số nguyên" in huge.get_data(as_text=True)
