@@ -23,6 +23,7 @@ from flask_login import current_user
 from markupsafe import Markup
 
 from grants.queries.reports.cache import cache_get, cache_set, data_stamp
+from grants.web.bell import unread_for_bell
 
 
 def fragment_key(name: str, parts: tuple[Hashable, ...]) -> str:
@@ -90,8 +91,6 @@ def cached_page(template: str, body: Markup, **context) -> str:
 
 
 def _page_key(template: str, body: Markup, context: dict) -> tuple | None:
-    from grants.web.bell import unread_for_bell
-
     fragment = getattr(body, "key", None)
     csrf = session.get(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"))
     if (fragment is None or csrf is None or session.get("_flashes")

@@ -373,12 +373,12 @@ def main(argv=None) -> int:
                                                        "duration": args.warmup}), script)
             cookie = session_cookie(base, account) if account else None
             check_page(host, path, cookie)
-            cpu_before_run = server_cpu_seconds(servers[host].pid), database_cpu_seconds()
+            server_before, database_before = (server_cpu_seconds(servers[host].pid),
+                                              database_cpu_seconds())
             data = wrk(url, cookie, args, script)
-            data["cpu_ms"], data["db_cpu_ms"] = (
-                1000 * (after - before) / max(1, data["requests"]) for before, after in zip(
-                    cpu_before_run, (server_cpu_seconds(servers[host].pid),
-                                     database_cpu_seconds()), strict=True))
+            per_request = 1000 / max(1, data["requests"])
+            data["cpu_ms"] = (server_cpu_seconds(servers[host].pid) - server_before) * per_request
+            data["db_cpu_ms"] = (database_cpu_seconds() - database_before) * per_request
             data["adjacent_hello"] = adjacent or data["rps"]
             results.append((name, targeted, data))
     finally:

@@ -9,7 +9,6 @@ import pytest
 from flask import template_rendered
 
 from grants.domain.roles import Role
-from grants.extensions import db as _db
 from grants.models import Notification
 from tests.factories import PASSWORD
 from tests.walk import act, draft
@@ -135,7 +134,7 @@ def test_a_change_of_the_data_shows_on_the_next_view(app, client, db, world, dos
 
     _rendered(app, client, dossier_url)
     before, _ = _rendered(app, client, dossier_url)
-    dossier = _db.session.get(Dossier, int(dossier_url.rsplit("/", 1)[1]))
+    dossier = db.session.get(Dossier, int(dossier_url.rsplit("/", 1)[1]))
     act(db, svc.receive, dossier, actor=world[Role.CLERK], lines=full_checklist(dossier))
     after, names = _rendered(app, client, dossier_url)
     assert names and after != before and "Được tiếp nhận" in after
