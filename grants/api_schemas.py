@@ -907,7 +907,9 @@ def openapi_document() -> dict:
                     "after that moment in a stable order (`updated_at`, then `id`), a page at a "
                     "time; follow `next_cursor` (pass it as `cursor` with the same filters) "
                     "until it is null, and start the next sync from the largest `updated_at` "
-                    "seen. The cursor is opaque. `page` is ignored when a cursor is given."),
+                    "seen. The cursor is opaque. `page` is ignored when a cursor is given. "
+                    "Nothing is skipped: a change that becomes visible later always carries a "
+                    "later `updated_at` (stamped as it commits)."),
                 "parameters": [
                     _query("status", _enum(Status), "State."),
                     _query("year", YEAR, "Program year, e.g. 2026."),
@@ -1338,7 +1340,9 @@ def webhook_paths() -> dict:
             "summary": "The domain events after a given id, in id order (any staff token; "
                        "an applicant's token gets 403).",
             "description": "For an integrator that cannot receive webhooks: the same events, "
-                           "in the same shape. Start with `after=0`, then pass `next_after`.",
+                           "in the same shape. Start with `after=0`, then pass `next_after`. "
+                           "Ids become visible in increasing order (taken as each change "
+                           "commits), so an event is never passed over.",
             "parameters": [
                 _query("after", {"type": "integer", "minimum": 0, "maximum": ID_MAX,
                                  "default": 0}, "Only events with a greater id."),

@@ -13,8 +13,8 @@ from sqlalchemy.orm import Session
 from grants.domain.local_time import LOCAL_TZ, to_local
 from grants.extensions import db
 
-__all__ = ["LOCAL_TZ", "after_commit", "atomic", "configure_reads", "configure_sqlite",
-           "execute_sql", "from_local", "is_sqlite", "local_now", "local_today",
+__all__ = ["LOCAL_TZ", "after_commit", "atomic", "commit_step", "configure_reads",
+           "configure_sqlite", "execute_sql", "from_local", "is_sqlite", "local_now", "local_today",
            "lock_for_update", "to_local", "utcnow"]
 
 
@@ -44,6 +44,32 @@ def after_commit(callback: Callable[[], None]) -> None:
     the delivery of a notification or a webhook written in the same transaction (an outbox).
     Services call this; the edge's commit triggers it."""
     db.session.info.setdefault(_AFTER_COMMIT, []).append(callback)
+
+
+# The work a transaction does as it commits, in a fixed order (``commit_step``): the summary
+# rows' increments first (their row locks), then the outbox (the commit-order lock, always the
+# last lock a transaction takes, so no two transactions ever wait for each other in a cycle).
+SETTLE_SUMMARIES = 10
+PUBLISH_EVENTS = 90
+_COMMIT_STEPS: list[tuple[int, Callable[[Session], None]]] = []
+
+
+def commit_step(order: int) -> Callable[[Callable[[Session], None]], Callable[[Session], None]]:
+    """Have ``step(session)`` run when a session's transaction is about to commit, after the
+    steps of a lower ``order`` (a decorator; ``SETTLE_SUMMARIES``, ``PUBLISH_EVENTS``)."""
+    def register(step: Callable[[Session], None]) -> Callable[[Session], None]:
+        if all(existing is not step for _, existing in _COMMIT_STEPS):
+            _COMMIT_STEPS.append((order, step))
+            _COMMIT_STEPS.sort(key=lambda pair: pair[0])
+        return step
+    return register
+
+
+@event.listens_for(Session, "before_commit")
+def _run_commit_steps(session: Session) -> None:
+    session.flush()  # SQLAlchemy flushes after before_commit: the steps see every change
+    for _order, step in list(_COMMIT_STEPS):
+        step(session)
 
 
 @event.listens_for(Session, "after_commit")

@@ -309,14 +309,38 @@ def _note_changes(session, _flush_context) -> None:
 def _touch(session, _flush_context) -> None:
     """Stamp ``updated_at`` on those dossiers in the same transaction (one UPDATE that leaves
     the optimistic-lock ``version`` alone: a payment or a paper changes the dossier's
-    ``updated_at`` for the sync, not the version a client is editing against)."""
+    ``updated_at`` for the sync, not the version a client is editing against). The stamp is
+    set again as the transaction commits, under the commit-order lock (``events.publish``), so
+    that stamps follow the order in which changes become visible."""
     changed = session.info.pop(_CHANGED, None)
     if not changed:
         return
-    now = utcnow()
-    table = Dossier.__table__
-    session.execute(update(table).where(table.c.id.in_(sorted(changed))).values(updated_at=now))
-    for dossier_id in changed:
+    session.info.setdefault(_CHANGED_IN_TRANSACTION, set()).update(changed)
+    stamp(session, changed, utcnow())
+
+
+_CHANGED_IN_TRANSACTION = "grants.dossiers_changed_in_transaction"
+
+
+def stamp(session: Session, dossier_ids, now: datetime) -> None:
+    """Set ``updated_at`` of those dossiers to ``now``, in the database and on their loaded
+    copies."""
+    table, ids = Dossier.__table__, sorted(dossier_ids)
+    for start in range(0, len(ids), 10_000):  # under PostgreSQL's 65,535 parameters
+        session.execute(update(table).where(table.c.id.in_(ids[start:start + 10_000]))
+                        .values(updated_at=now))
+    for dossier_id in dossier_ids:
         loaded = session.identity_map.get(identity_key(Dossier, dossier_id))
         if loaded is not None:
             set_committed_value(loaded, "updated_at", now)
+
+
+def changed_in_transaction(session: Session) -> set[int]:
+    """The dossiers the session's transaction has changed so far (their ids)."""
+    return session.info.get(_CHANGED_IN_TRANSACTION, set())
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_changed(session, transaction) -> None:
+    if transaction.parent is None:  # the outermost: committed or rolled back
+        session.info.pop(_CHANGED_IN_TRANSACTION, None)

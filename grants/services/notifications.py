@@ -1,11 +1,11 @@
 """Notifications: what people are told when something happens to a dossier or the budget, in
 the app (the bell) and by e-mail, written in the transaction of the change (an outbox).
 
-``events.subscribe`` hands every domain event to ``_on_event``, inside the transaction that
-emitted it. Because a verb emits its event before it has finished (``receive`` issues the
-receipt after the change of state, ``assign`` names the appraiser after it), the notices are
-built when that transaction is about to commit (``before_commit``), from the final state of
-the change, and are written in it: if it rolls back, nobody is told. The e-mails go through
+``events.subscribe`` hands every domain event to ``_on_event`` as the transaction that emitted
+it commits (``events.publish``). Because a verb emits its event before it has finished
+(``receive`` issues the receipt after the change of state, ``assign`` names the appraiser after
+it), the notices are so built from the final state of the change, and are written in that
+transaction: if it rolls back, nobody is told. The e-mails go through
 ``mail.queue_email`` (delivered by the queue after the commit) according to each user's
 preferences, in plain text and HTML, in Vietnamese, with absolute links (``BASE_URL``) and a
 link to the preferences page.
@@ -22,10 +22,8 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
-from sqlalchemy import event as sa_event
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
 
 from grants import queue
 from grants.charts import percent_text
@@ -72,7 +70,6 @@ _env = Environment(loader=FileSystemLoader(str(TEMPLATES)),
 
 PREFERENCES_PATH = "/notifications/preferences"
 NOTIFICATIONS_PATH = "/notifications/"
-_PENDING = "grants_notify_events"
 
 
 # ---------------------------------------------------------------- paths the notices link to
@@ -381,30 +378,11 @@ _HANDLERS = {EventKind.STATUS_CHANGED.value: _on_status,
 
 @events.subscribe
 def _on_event(event: DomainEvent) -> None:
-    """Remember the event; its notices are written just before its transaction commits."""
-    if event.kind in _HANDLERS and event.dossier_id is not None:
-        db.session.info.setdefault(_PENDING, []).append(event.id)
-
-
-def write_pending(session: Session) -> None:
-    """Write the notices of the events this transaction emitted (in it; flushes)."""
-    while session.info.get(_PENDING):
-        ids = session.info.pop(_PENDING)
-        for event_id in ids:
-            event = session.get(DomainEvent, event_id)
-            dossier = session.get(Dossier, event.dossier_id)
-            _HANDLERS[event.kind](dossier, event)
-
-
-@sa_event.listens_for(Session, "before_commit")
-def _before_commit(session) -> None:
-    if session.info.get(_PENDING):
-        write_pending(session)
-
-
-@sa_event.listens_for(Session, "after_rollback")
-def _forget(session) -> None:
-    session.info.pop(_PENDING, None)
+    """Write the event's notices: events are handed over as their transaction commits
+    (``events.publish``), so from the final state of the change."""
+    handler = _HANDLERS.get(event.kind)
+    if handler is not None and event.dossier_id is not None:
+        handler(db.session.get(Dossier, event.dossier_id), event)
 
 
 # ---------------------------------------------------------------- the notification centre

@@ -27,6 +27,7 @@ from sqlalchemy import delete, event, insert, inspect, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from grants.db import SETTLE_SUMMARIES, commit_step
 from grants.extensions import db
 from grants.models import AuditEvent, Dossier, DossierItem, LedgerEntry, Organisation
 from grants.models.program import ProcedureStep
@@ -288,7 +289,7 @@ def settle(session: Session) -> None:
         rebuild_steps(session, steps_of)
 
 
-@event.listens_for(Session, "before_commit")
+@commit_step(SETTLE_SUMMARIES)
 def _before_commit(session: Session) -> None:
     settle(session)
 

@@ -512,8 +512,8 @@ def create_dossier():
                     if payload.get(k) is not None}
         dossier = svc.create_draft(org, year, actor=user, items=items,
                                    channel=payload["channel"], **optional)
-        body = _detail(dossier, user)
-    return body, 201, {"Location": _dossier_url(dossier)}
+    # As committed: the stamp is the commit's.
+    return _detail(dossier, user), 201, {"Location": _dossier_url(dossier)}
 
 
 def _updated_since() -> datetime | None:
@@ -741,8 +741,7 @@ def _visit_change(dossier_id: int, visit_id: int, schema: str, change):
         next_status(dossier.status, Action.RECORD_VISIT, user.roles)
         api_schemas.validate(payload, schema)
         change(dossier, visit, user, payload)
-        body = _detail(dossier, user)
-    return body
+    return _detail(dossier, user)  # as committed: the stamp is the commit's
 
 
 @bp.post("/dossiers/<int:dossier_id>/visits/<int:visit_id>/correct")
@@ -881,8 +880,7 @@ def run_action(dossier_id: int, action: str):
         next_status(dossier.status, action, user.roles)
         api_schemas.validate(payload, api_schemas.PAYLOAD_NAMES[action])
         ACTIONS[action](dossier, user, payload, payload.get("version"))
-        body = _detail(dossier, user)
-    return body
+    return _detail(dossier, user)  # as committed: the stamp is the commit's
 
 
 for _action in Action:
@@ -904,8 +902,7 @@ def _money_change(dossier_id: int, schema: str, change):
         dossier = _visible_dossier(dossier_id, user)
         api_schemas.validate(payload, schema)
         change(dossier, user, payload)
-        body = _detail(dossier, user)
-    return body, 201
+    return _detail(dossier, user), 201  # as committed: the stamp is the commit's
 
 
 def _date(text: str, field: str):

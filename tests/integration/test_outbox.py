@@ -49,11 +49,11 @@ def test_a_failed_action_leaves_no_event_and_runs_nothing_after_commit(db, world
     assert ran == ["after"]
 
 
-def test_subscribers_write_in_the_same_transaction(db, world):
+def test_subscribers_write_in_the_transaction_as_it_commits(db, world):
     seen = []
 
     def subscriber(event):
-        seen.append(event.kind)
+        seen.append(event.id)
         security_log.record("forbidden", detail={"event": event.id})
 
     events.subscribe(subscriber)
@@ -62,10 +62,30 @@ def test_subscribers_write_in_the_same_transaction(db, world):
         with pytest.raises(RuntimeError), atomic():
             svc.submit(dossier, actor=world[Role.CLERK])
             raise RuntimeError("rolled back")
-        assert seen == [EventKind.STATUS_CHANGED]
-        assert db.session.scalars(select(SecurityEvent)).all() == []
+        assert seen == []  # nothing is published by an action that rolls back
+        with atomic():
+            svc.submit(dossier, actor=world[Role.CLERK])
+        written = db.session.scalars(select(DomainEvent.id).where(
+            DomainEvent.dossier_id == dossier.id)).all()
+        assert seen == written and len(written) == 1
+        assert [e.detail for e in db.session.scalars(select(SecurityEvent))] == [
+            {"event": written[0]}]
     finally:
         events._subscribers.remove(subscriber)
+
+
+def test_a_subscriber_that_fails_undoes_the_action(db, world):
+    def subscriber(_event):
+        raise RuntimeError("the subscriber failed")
+
+    events.subscribe(subscriber)
+    try:
+        dossier = draft(db, world)
+        with pytest.raises(RuntimeError, match="subscriber"), atomic():
+            svc.submit(dossier, actor=world[Role.CLERK])
+    finally:
+        events._subscribers.remove(subscriber)
+    assert dossier.status == "draft" and kinds(dossier.id) == []
 
 
 def test_security_log_takes_the_origin_of_the_request(db, world):

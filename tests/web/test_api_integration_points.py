@@ -387,3 +387,14 @@ def test_each_token_has_a_rate_limit_with_ratelimit_headers(app, world, db, toke
             "Authorization": f"Bearer {second}"}).status_code == 200
     finally:
         _dispose(other)
+
+
+def test_a_write_answers_the_dossier_as_committed_with_its_stamp(api, world):
+    """The stamp is set again as the change commits (the commit order of the sync): the answer
+    to a write carries that stamp, the one a later read and the sync give."""
+    created = _new_dossier(api, world)
+    assert api.get(f"/dossiers/{created['id']}")[1]["updated_at"] == created["updated_at"]
+    submitted = api.act(created["id"], "submit")
+    status, read = api.get(f"/dossiers/{created['id']}")
+    assert status == 200 and read["state"] == submitted["state"] == "submitted"
+    assert read["updated_at"] == submitted["updated_at"] > created["updated_at"]
