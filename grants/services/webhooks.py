@@ -21,8 +21,10 @@ at commit time) is enqueued again.
 
 Request forgery: a URL must be http(s) and every address its host resolves to must be a public
 one (no private, loopback, link-local, shared, multicast or reserved address), checked when it
-is registered and again before each delivery (a name that resolves elsewhere later, DNS
-rebinding), unless the setting WEBHOOK_ALLOW_PRIVATE is true. Redirects are not followed.
+is registered and again by each delivery's connection, which connects only to the addresses
+it has just checked (a name that resolves elsewhere later, DNS rebinding), unless the setting
+WEBHOOK_ALLOW_PRIVATE is true. Redirects are not followed. A name that does not resolve at
+delivery time is retried like a refused connection.
 
 The secret is generated here (``secrets``), shown once, and stored encrypted (Fernet, with
 grants.services.secrets_box) with a key derived from the app's SECRET_KEY: a change of SECRET_KEY
@@ -30,6 +32,7 @@ makes the stored secrets unreadable (deliveries then fail with that reason; regi
 webhooks again).
 """
 
+import functools
 import hashlib
 import hmac
 import ipaddress
@@ -40,6 +43,10 @@ from datetime import timedelta
 from urllib.parse import urlsplit
 
 import requests
+import requests.adapters
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+from urllib3.exceptions import NewConnectionError
 
 from grants import queue
 from grants.db import after_commit, atomic, utcnow
@@ -64,6 +71,11 @@ class DeliveryFailed(Exception):
     """An attempt failed and will be retried (raised so the queue schedules the retry)."""
 
 
+class Unresolvable(InvalidInput):
+    """The host name does not resolve: refused at registration, retried at delivery (a name
+    server that does not answer for a moment must not lose the delivery)."""
+
+
 # ---------------------------------------------------------------- the URL check
 
 
@@ -82,8 +94,22 @@ def _addresses(host: str) -> list[str]:
     try:
         infos = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
     except (OSError, UnicodeError):
-        raise InvalidInput(f"Không phân giải được tên máy «{host}».", field="url") from None
+        raise Unresolvable(f"Không phân giải được tên máy «{host}».", field="url") from None
     return sorted({info[4][0].split("%", 1)[0] for info in infos})
+
+
+def _allowed_addresses(host: str, *, allow_private: bool) -> list[str]:
+    """The addresses ``host`` resolves to, once; InvalidInput (field ``url``) if it does not
+    resolve or (unless ``allow_private``) any of them is not a public address."""
+    addresses = _addresses(host)
+    if not allow_private:
+        refused = [a for a in addresses if _refused(ipaddress.ip_address(a))]
+        if refused:
+            raise InvalidInput(
+                f"Địa chỉ «{host}» trỏ tới địa chỉ nội bộ, loopback, link-local hoặc dành riêng "
+                f"({', '.join(refused)}): không được phép (chống giả mạo yêu cầu từ máy chủ).",
+                field="url")
+    return addresses
 
 
 def check_url(url: str, *, allow_private: bool = False) -> str:
@@ -107,14 +133,7 @@ def check_url(url: str, *, allow_private: bool = False) -> str:
     if parts.username or parts.password:
         raise InvalidInput("Địa chỉ URL không được chứa tên đăng nhập hoặc mật khẩu.",
                            field="url")
-    addresses = _addresses(host)
-    if not allow_private:
-        refused = [a for a in addresses if _refused(ipaddress.ip_address(a))]
-        if refused:
-            raise InvalidInput(
-                f"Địa chỉ «{host}» trỏ tới địa chỉ nội bộ, loopback, link-local hoặc dành riêng "
-                f"({', '.join(refused)}): không được phép (chống giả mạo yêu cầu từ máy chủ).",
-                field="url")
+    _allowed_addresses(host, allow_private=allow_private)
     return url
 
 
@@ -273,9 +292,62 @@ def _finish(delivery_id: int, **values) -> None:
                 setattr(delivery, field, value)
 
 
-def _post(url: str, body: bytes, headers: dict, timeout: float) -> requests.Response:
-    with requests.Session() as session:
-        session.trust_env = False  # no proxy from the environment: the address checked is used
+class _CheckedConnection:
+    """A connection that resolves its host once, checks every address (``_allowed_addresses``)
+    and connects only to those: the address checked is the address POSTed to (a name server
+    that answers a public address to the check and a private one to the connection, DNS
+    rebinding, gets nowhere). TLS still names and verifies the host."""
+
+    allow_private = False
+
+    def _new_conn(self):
+        name, error = self._dns_host, None
+        for address in _allowed_addresses(name, allow_private=self.allow_private):
+            self._dns_host = address  # what urllib3 connects to; restored for TLS below
+            try:
+                return super()._new_conn()
+            except NewConnectionError as err:
+                error = err
+            finally:
+                self._dns_host = name
+        raise error
+
+
+@functools.cache
+def _checked_pools(allow_private: bool) -> dict[str, type]:
+    """urllib3's connection pools by scheme, with ``_CheckedConnection``s."""
+    def pool(base_pool, base_connection):
+        connection = type(base_connection.__name__, (_CheckedConnection, base_connection),
+                          {"allow_private": allow_private})
+        return type(base_pool.__name__, (base_pool,), {"ConnectionCls": connection})
+
+    return {"http": pool(HTTPConnectionPool, HTTPConnection),
+            "https": pool(HTTPSConnectionPool, HTTPSConnection)}
+
+
+class _CheckedAdapter(requests.adapters.HTTPAdapter):
+    def __init__(self, allow_private: bool):
+        self.allow_private = allow_private
+        super().__init__()
+
+    def init_poolmanager(self, *args, **kwargs):
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = _checked_pools(self.allow_private)
+
+
+def _checked_session(allow_private: bool) -> requests.Session:
+    """A requests session whose connections are ``_CheckedConnection``s, without a proxy from
+    the environment (the address checked must be the one connected to)."""
+    session = requests.Session()
+    session.trust_env = False
+    for prefix in ("http://", "https://"):
+        session.mount(prefix, _CheckedAdapter(allow_private))
+    return session
+
+
+def _post(url: str, body: bytes, headers: dict, timeout: float, *,
+          allow_private: bool) -> requests.Response:
+    with _checked_session(allow_private) as session:
         return session.post(url, data=body, headers=headers, timeout=timeout,
                             allow_redirects=False)
 
@@ -318,19 +390,20 @@ def deliver(delivery_id: int) -> str | None:
                "X-Grants-Signature": signature(secret, body)}
     status, error = None, None
     try:
-        check_url(url, allow_private=bool(config.get("WEBHOOK_ALLOW_PRIVATE")))
-    except InvalidInput as err:  # the name now resolves to a refused address: final
-        _finish(delivery_id, state=DeliveryState.FAILED, last_error=err.message[:2000],
-                last_status_code=None, next_attempt_at=None)
-        return DeliveryState.FAILED
-    try:
-        response = _post(url, body, headers, timeout)
+        response = _post(url, body, headers, timeout,
+                         allow_private=bool(config.get("WEBHOOK_ALLOW_PRIVATE")))
         status = response.status_code
         if 200 <= status < 300:
             _finish(delivery_id, state=DeliveryState.DELIVERED, delivered_at=utcnow(),
                     last_status_code=status, last_error=None, next_attempt_at=None)
             return DeliveryState.DELIVERED
         error = f"HTTP {status}: {response.text[:500]}"
+    except Unresolvable as err:  # the name server did not answer: tried again later
+        error = err.message
+    except InvalidInput as err:  # the name now resolves to a refused address: final
+        _finish(delivery_id, state=DeliveryState.FAILED, last_error=err.message[:2000],
+                last_status_code=None, next_attempt_at=None)
+        return DeliveryState.FAILED
     except requests.RequestException as err:
         error = f"{type(err).__name__}: {err}"
     last = attempts >= MAX_ATTEMPTS

@@ -27,7 +27,8 @@ class Receiver:
     """An integrator's endpoint: records every POST (headers, raw body); answers ``status``.
     ``stop()`` kills it (connections refused), ``start()`` brings it back on the same port."""
 
-    def __init__(self):
+    def __init__(self, tls=None):
+        self.tls = tls  # an ssl.SSLContext: an HTTPS receiver
         self.received: list[tuple[dict, bytes]] = []
         self.status = 200
         self.port = 0
@@ -48,6 +49,8 @@ class Receiver:
 
         self.server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
         self.port = self.server.server_address[1]
+        if self.tls is not None:
+            self.server.socket = self.tls.wrap_socket(self.server.socket, server_side=True)
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
         return self
 
@@ -261,6 +264,107 @@ def test_delivery_checks_the_address_again(app, db, world, receiver):
     delivery = db.session.scalars(select(WebhookDelivery)).one()
     assert delivery.state == DeliveryState.FAILED and "nội bộ" in delivery.last_error
     assert receiver.received == []
+
+
+class NameServer:
+    """``socket.getaddrinfo`` for one made-up host name: each lookup takes the next answer (the
+    last one repeats; an exception is raised); other names resolve as usual. ``connected``
+    records where urllib3 connected; ``unreachable`` addresses refuse at once."""
+
+    def __init__(self, monkeypatch, host, *answers, unreachable=()):
+        import socket
+
+        import urllib3.util.connection
+
+        self.host, self.answers, self.lookups, self.connected = host, list(answers), 0, []
+        real_lookup, real_connect = socket.getaddrinfo, urllib3.util.connection.create_connection
+
+        def lookup(name, port, *args, **kw):
+            if name != host:
+                return real_lookup(name, port, *args, **kw)
+            self.lookups += 1
+            answer = self.answers.pop(0) if len(self.answers) > 1 else self.answers[0]
+            if isinstance(answer, Exception):
+                raise answer
+            return [(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP, "",
+                     (answer, port or 0))]
+
+        def connect(address, *args, **kw):
+            self.connected.append(address[0])
+            if address[0] in unreachable:
+                raise ConnectionRefusedError(f"{address[0]} unreachable (test)")
+            return real_connect(address, *args, **kw)
+
+        monkeypatch.setattr(socket, "getaddrinfo", lookup)
+        monkeypatch.setattr(urllib3.util.connection, "create_connection", connect)
+
+
+def test_the_address_checked_is_the_address_posted_to(app, db, world, receiver, monkeypatch):
+    """DNS rebinding: the name answers a public address to the check, then the receiver's
+    loopback address. The delivery connects only to what it checked: nothing reaches the
+    receiver, and the attempt is retried later."""
+    names = NameServer(monkeypatch, "rebind.example", "8.8.8.8", "8.8.8.8", "127.0.0.1",
+                       unreachable={"8.8.8.8"})
+    app.config["WEBHOOK_ALLOW_PRIVATE"] = False
+    register(world, f"http://rebind.example:{receiver.port}/hooks/grants")
+    names.lookups = 0
+    act(db, svc.submit, draft(db, world), actor=world[Role.CLERK])
+    delivery = db.session.scalars(select(WebhookDelivery)).one()
+    assert receiver.received == []
+    assert names.connected == ["8.8.8.8"] and names.lookups == 1
+    assert delivery.state == DeliveryState.PENDING and "8.8.8.8" in delivery.last_error
+
+
+def test_https_connects_to_the_checked_address_and_verifies_the_name(monkeypatch, tmp_path):
+    """The connection goes to the address checked, while TLS still sends and verifies the host
+    name: a certificate for the name is accepted, one for another name is refused."""
+    import ssl
+
+    import requests
+    import trustme
+
+    authority = trustme.CA()
+    tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    authority.issue_cert("hooks.example").configure_cert(tls)
+    server = Receiver(tls=tls).start()
+    authority.cert_pem.write_to_path(str(tmp_path / "ca.pem"))
+    names = NameServer(monkeypatch, "hooks.example", "127.0.0.1")
+    NameServer(monkeypatch, "other.example", "127.0.0.1")
+    try:
+        with webhooks._checked_session(allow_private=True) as session:
+            answer = session.post(f"https://hooks.example:{server.port}/x", data=b"{}",
+                                  verify=str(tmp_path / "ca.pem"), timeout=5)
+            assert answer.status_code == 200 and names.connected == ["127.0.0.1"]
+            with pytest.raises(requests.exceptions.SSLError, match="other.example"):
+                session.post(f"https://other.example:{server.port}/x", data=b"{}",
+                             verify=str(tmp_path / "ca.pem"), timeout=5)
+        with webhooks._checked_session(allow_private=False) as session, \
+                pytest.raises(InvalidInput, match="nội bộ"):
+            session.post(f"https://hooks.example:{server.port}/x", data=b"{}", timeout=5)
+    finally:
+        server.stop()
+    assert len(server.received) == 1
+
+
+def test_a_name_that_does_not_resolve_for_a_moment_is_tried_again(app, db, world, receiver,
+                                                                    monkeypatch):
+    """A name server that fails at delivery time leaves the delivery pending, to be retried
+    (it used to fail it for good); once the name resolves again, it is delivered."""
+    import socket
+
+    NameServer(monkeypatch, "hooks.example", "127.0.0.1",
+               socket.gaierror(socket.EAI_AGAIN, "Temporary failure in name resolution"),
+               "127.0.0.1")
+    register(world, f"http://hooks.example:{receiver.port}/hooks/grants")
+    act(db, svc.submit, draft(db, world), actor=world[Role.CLERK])
+    delivery = db.session.scalars(select(WebhookDelivery)).one()
+    assert delivery.state == DeliveryState.PENDING and delivery.attempts == 1
+    assert "Không phân giải được tên máy «hooks.example»" in delivery.last_error
+    assert receiver.received == []
+    delivery_id = delivery.id
+    db.session.commit()  # the worker's task runs in its own transaction
+    assert webhooks.deliver.call_local(delivery_id) == DeliveryState.DELIVERED
+    assert len(receiver.received) == 1
 
 
 def test_a_changed_secret_key_fails_the_delivery_with_the_reason(app, db, world, receiver):
