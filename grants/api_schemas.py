@@ -1242,7 +1242,7 @@ def validate(payload: Any, schema_name: str) -> dict:
 # One self-contained block (webhooks helper, issue 17): the schemas join SCHEMAS (so
 # ``validate`` knows them) and ``webhook_paths()`` is spliced into ``openapi_document``.
 
-from grants.domain.enums import EventKind  # noqa: E402 - kept with the block it serves
+from grants.domain.enums import DeliveryState, EventKind  # noqa: E402 - kept with the block it serves
 
 EVENT_KINDS = [str(k) for k in EventKind]
 WEBHOOK_SCHEMAS = {
@@ -1263,9 +1263,10 @@ WEBHOOK_SCHEMAS = {
          "events": {"type": "array", "items": _enum(["*", *EVENT_KINDS])},
          "active": {"type": "boolean"}, "created_at": DATE_TIME,
          "deactivated_at": _nullable(DATE_TIME),
-         "deliveries": _obj({s: {"type": "integer", "minimum": 0}
-                             for s in ("pending", "delivered", "failed")},
-                            ["pending", "delivered", "failed"])},
+         "deliveries": _obj({s.value: {"type": "integer", "minimum": 0}
+                             for s in DeliveryState}, [s.value for s in DeliveryState],
+                            description="How many deliveries are in each state (`sending`: "
+                                        "an attempt in flight).")},
         ["id", "url", "label", "events", "active", "created_at", "deactivated_at",
          "deliveries"], closed=False),
     "WebhookCreated": {"allOf": [_ref("Webhook"), _obj(

@@ -91,10 +91,12 @@ def deliveries_page(webhook: Webhook, *, state: str | None = None, kind: str | N
 
 def due_deliveries(before: datetime, limit: int = 500) -> list[int]:
     """Ids of pending deliveries to active webhooks whose next attempt was due before
-    ``before`` (or never set), oldest first: what the sweep hands back to the queue."""
+    ``before`` (or never set), and of deliveries whose claim ("sending") ran out before it (a
+    worker killed mid-attempt), oldest first: what the sweep hands back to the queue."""
     return list(db.session.scalars(
         select(WebhookDelivery.id).join(Webhook, Webhook.id == WebhookDelivery.webhook_id)
-        .where(WebhookDelivery.state == DeliveryState.PENDING.value, Webhook.is_active,
+        .where(WebhookDelivery.state.in_((DeliveryState.PENDING.value,
+                                          DeliveryState.SENDING.value)), Webhook.is_active,
                (WebhookDelivery.next_attempt_at.is_(None))
                | (WebhookDelivery.next_attempt_at <= before))
         .order_by(WebhookDelivery.id).limit(limit)))

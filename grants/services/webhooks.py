@@ -13,7 +13,9 @@ A 2xx answer marks the delivery delivered. Anything else (another status, a redi
 timeout, a refused connection) is retried by the queue with growing delays (30 s, 1 min,
 2 min … about two hours in all, ``RETRIES``); the last failed attempt marks it failed. The
 attempts are counted in the row, so a delivery is tried ``MAX_ATTEMPTS`` times at most, however
-it got back into the queue.
+it got back into the queue. An attempt first *claims* the delivery ("sending", until a lease
+runs out), as the e-mails do: two runs of one delivery (a retry and a sweep) never POST it at
+the same time.
 
 Losing nothing (``sweep``, every minute): a pending delivery whose next attempt is more than
 ``SWEEP_GRACE`` overdue (its task was lost: a worker killed mid-delivery, a queue unreachable
@@ -44,6 +46,7 @@ from urllib.parse import urlsplit
 
 import requests
 import requests.adapters
+from sqlalchemy import update
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.exceptions import NewConnectionError
@@ -212,8 +215,8 @@ def register_webhook(*, actor, url: str, events: list[str] | None = None,
 
 
 def deactivate_webhook(webhook: Webhook, *, actor) -> None:
-    """Stop sending to ``webhook`` (kept, with its log); its pending deliveries are marked
-    failed. Raises Forbidden (not an admin), Conflict (already inactive)."""
+    """Stop sending to ``webhook`` (kept, with its log); its pending deliveries (and those in
+    flight) are marked failed. Raises Forbidden (not an admin), Conflict (already inactive)."""
     _require_admin(actor)
     if not webhook.is_active:
         raise Conflict("Webhook này đã ngừng hoạt động trước đó.")
@@ -222,7 +225,8 @@ def deactivate_webhook(webhook: Webhook, *, actor) -> None:
     webhook.deactivated_at = now
     for delivery in db.session.scalars(db.select(WebhookDelivery).where(
             WebhookDelivery.webhook_id == webhook.id,
-            WebhookDelivery.state == DeliveryState.PENDING.value)):
+            WebhookDelivery.state.in_((DeliveryState.PENDING.value,
+                                       DeliveryState.SENDING.value)))):
         delivery.state = DeliveryState.FAILED
         delivery.last_error = "Webhook đã ngừng hoạt động."
         delivery.next_attempt_at = None
@@ -235,10 +239,14 @@ def deactivate_webhook(webhook: Webhook, *, actor) -> None:
 
 def redeliver(delivery: WebhookDelivery, *, actor) -> None:
     """Send the delivery again (whatever its state), with a fresh count of attempts, after the
-    commit. Raises Forbidden (not an admin), Conflict (the webhook is inactive)."""
+    commit. Raises Forbidden (not an admin), Conflict (the webhook is inactive, or an attempt
+    is in flight)."""
     _require_admin(actor)
     if not delivery.webhook.is_active:
         raise Conflict("Webhook đã ngừng hoạt động; không gửi lại được.")
+    if delivery.state == DeliveryState.SENDING and (delivery.next_attempt_at is None
+                                                    or delivery.next_attempt_at > utcnow()):
+        raise Conflict("Lần gửi này đang diễn ra; hãy chờ kết quả rồi gửi lại nếu cần.")
     before = {"state": str(delivery.state), "attempts": delivery.attempts}
     delivery.state = DeliveryState.PENDING
     delivery.attempts = 0
@@ -284,10 +292,33 @@ def _delay(attempts: int) -> timedelta:
     return timedelta(seconds=RETRY_DELAY_SECONDS * 2 ** max(attempts - 1, 0))
 
 
+def _lease(timeout: float) -> timedelta:
+    """How long a claimed delivery belongs to the run that claimed it: well past its request's
+    connect and read timeouts."""
+    return timedelta(seconds=2 * timeout + 60)
+
+
+def _claim(delivery: WebhookDelivery, attempts: int, now, *, lease: timedelta) -> bool:
+    """Move the delivery, as read, to "sending" (attempt counted, ``next_attempt_at`` the end
+    of the lease): one UPDATE conditioned on the state and count read, so of two runs (a retry
+    and a sweep) only one claims it; the other's condition no longer holds once the first
+    commits (PostgreSQL re-reads the row it waited for; SQLite serialises writers)."""
+    claimed = db.session.execute(
+        update(WebhookDelivery)
+        .where(WebhookDelivery.id == delivery.id, WebhookDelivery.state == delivery.state,
+               WebhookDelivery.attempts == delivery.attempts)
+        .values(state=DeliveryState.SENDING.value, attempts=attempts, last_attempt_at=now,
+                next_attempt_at=now + lease)
+        .execution_options(synchronize_session=False)).rowcount
+    return claimed == 1
+
+
 def _finish(delivery_id: int, **values) -> None:
+    """The outcome of a claimed attempt, unless the delivery has left "sending" meanwhile (the
+    webhook deactivated: it stays failed)."""
     with atomic():
         delivery = db.session.get(WebhookDelivery, delivery_id)
-        if delivery is not None:
+        if delivery is not None and delivery.state == DeliveryState.SENDING:
             for field, value in values.items():
                 setattr(delivery, field, value)
 
@@ -363,18 +394,19 @@ def deliver(delivery_id: int) -> str | None:
         delivery = db.session.get(WebhookDelivery, delivery_id)
         if delivery is None:
             return None
-        if delivery.state != DeliveryState.PENDING:
-            return delivery.state
+        held = (delivery.state == DeliveryState.SENDING
+                and (delivery.next_attempt_at is None or delivery.next_attempt_at > now))
+        if delivery.state not in (DeliveryState.PENDING, DeliveryState.SENDING) or held:
+            return delivery.state  # done, or another run has it in flight
         webhook = delivery.webhook
         if not webhook.is_active:
             delivery.state = DeliveryState.FAILED
             delivery.last_error = "Webhook đã ngừng hoạt động."
             return delivery.state
-        delivery.attempts += 1
-        delivery.last_attempt_at = now
-        # In flight: the sweep leaves it alone until well after the request has timed out.
-        delivery.next_attempt_at = now + timedelta(seconds=timeout)
-        attempts, url, event_id = delivery.attempts, webhook.url, delivery.event_id
+        attempts = delivery.attempts + 1
+        if not _claim(delivery, attempts, now, lease=_lease(timeout)):
+            return DeliveryState.SENDING  # another run claimed it first
+        url, event_id = webhook.url, delivery.event_id
         body = encode(event_body(delivery.event))
         kind = delivery.event.kind
         try:

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from grants import queue
 from grants.db import atomic, utcnow
 from grants.domain.enums import DeliveryState, EventKind
-from grants.domain.errors import InvalidInput
+from grants.domain.errors import Conflict, InvalidInput
 from grants.domain.roles import Role
 from grants.extensions import db as _db
 from grants.models import DomainEvent, Webhook, WebhookDelivery
@@ -31,6 +31,7 @@ class Receiver:
         self.tls = tls  # an ssl.SSLContext: an HTTPS receiver
         self.received: list[tuple[dict, bytes]] = []
         self.status = 200
+        self.gate = None  # a threading.Event each POST waits for (a slow receiver)
         self.port = 0
         self.server = None
 
@@ -41,6 +42,8 @@ class Receiver:
             def do_POST(self):  # noqa: N802 - http.server's name
                 body = self.rfile.read(int(self.headers["Content-Length"]))
                 receiver.received.append((dict(self.headers), body))
+                if receiver.gate is not None:
+                    receiver.gate.wait(timeout=10)
                 self.send_response(receiver.status)
                 self.end_headers()
 
@@ -197,6 +200,58 @@ class _nothing:
 
     def __exit__(self, *exc):
         return False
+
+
+def test_a_delivery_in_flight_is_not_sent_again_by_a_second_run(app, db, world, receiver):
+    """A retry and a sweep (or two workers) run the same delivery: the first claims it
+    ("sending") and POSTs; the second, while the first waits for the receiver's answer, sends
+    nothing. The admin cannot send it again meanwhile either. Once the claim's lease has run out
+    (a worker killed mid-attempt), the sweep takes it again."""
+    register(world, receiver.url)
+    receiver.stop()
+    act(db, svc.submit, draft(db, world), actor=world[Role.CLERK])
+    delivery = db.session.scalars(select(WebhookDelivery)).one()
+    delivery_id, admin = delivery.id, world[Role.ADMIN]
+    db.session.commit()
+    receiver.start()
+    receiver.gate = threading.Event()
+    first = {}
+
+    def run_first():
+        with app.app_context():
+            first["state"] = webhooks.deliver.call_local(delivery_id)
+
+    thread = threading.Thread(target=run_first)
+    thread.start()
+    try:
+        for _ in range(200):
+            if receiver.received:
+                break
+            thread.join(timeout=0.05)
+        assert len(receiver.received) == 1  # the first run is waiting for the answer
+        assert webhooks.deliver.call_local(delivery_id) == DeliveryState.SENDING
+        held = db.session.get(WebhookDelivery, delivery_id)
+        assert (held.state, held.attempts) == (DeliveryState.SENDING, 2)
+        with pytest.raises(Conflict):
+            webhooks.redeliver(held, actor=admin)
+        db.session.rollback()
+    finally:
+        receiver.gate.set()
+        thread.join(timeout=30)
+    assert first["state"] == DeliveryState.DELIVERED and len(receiver.received) == 1
+    db.session.expire_all()
+    done = db.session.get(WebhookDelivery, delivery_id)
+    assert (done.state, done.attempts) == (DeliveryState.DELIVERED, 2)
+    # A claim whose worker died: the sweep hands it back once the lease is well past.
+    receiver.gate = None
+    done.state, done.next_attempt_at = DeliveryState.SENDING, utcnow() + timedelta(minutes=1)
+    db.session.commit()
+    assert webhooks.sweep() == []  # its lease runs
+    done.next_attempt_at = utcnow() - webhooks.SWEEP_GRACE - timedelta(seconds=1)
+    db.session.commit()
+    assert webhooks.sweep() == [delivery_id]
+    assert len(receiver.received) == 2
+    assert db.session.get(WebhookDelivery, delivery_id).state == DeliveryState.DELIVERED
 
 
 def test_manual_redelivery_sends_again(app, db, world, receiver):

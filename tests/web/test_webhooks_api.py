@@ -121,7 +121,7 @@ def test_registering_shows_the_secret_once(app, db, world, client, token_for, re
     listed = client.get("/api/v1/webhooks", headers=headers).get_json()["items"]
     assert [w["id"] for w in listed] == [created["id"]]
     assert "secret" not in listed[0] and created["secret"] not in json.dumps(listed)
-    assert listed[0]["deliveries"] == {"pending": 0, "delivered": 0, "failed": 0}
+    assert listed[0]["deliveries"] == {"pending": 0, "sending": 0, "delivered": 0, "failed": 0}
     response = client.post(f"/api/v1/webhooks/{created['id']}/deactivate", headers=headers)
     assert response.status_code == 200 and response.get_json()["active"] is False
     response = client.post(f"/api/v1/webhooks/{created['id']}/deactivate", headers=headers)
