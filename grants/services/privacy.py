@@ -2,8 +2,10 @@
 app holds about one person, and its erasure where the law allows.
 
 Erasure replaces the identifying values (e-mail, name, phone) of the account, of the
-organisation's contact fields that are this person's, of the e-mails sent to them, and inside
-the audit trail and the security log, whose rows stay (they are append-only: the replacement
+organisation's contact fields (and its second address) that are this person's, of the e-mails
+sent to them, inside what others were told about them (every recipient's notifications and
+e-mails: an applicant told the name of their appraiser), and inside the audit trail and the
+security log, whose rows stay (they are append-only: the replacement
 goes through the one controlled path, see ``_redact_trails``). What is kept: the organisation
 (a legal entity, not a person), its tax code and its dossiers, which record public money
 (``grants.domain.privacy.KEEP_BASIS``), and every row of the trails."""
@@ -11,7 +13,8 @@ goes through the one controlled path, see ``_redact_trails``). What is kept: the
 import json
 import secrets
 
-from sqlalchemy import select, text
+from markupsafe import escape
+from sqlalchemy import delete, func, or_, select, text, update
 
 from grants.db import utcnow
 from grants.domain.errors import Conflict, Forbidden, InvalidInput
@@ -22,7 +25,9 @@ from grants.models import (
     ApiToken,
     AuditEvent,
     Dossier,
+    Notification,
     OrganisationClaim,
+    OrganisationContact,
     OutgoingEmail,
     PersonalDataErasure,
     SecurityEvent,
@@ -131,6 +136,27 @@ def _redact_trails(user: User, values: list[str]) -> int:
     return changed
 
 
+def _redact_copies(values: list[str]) -> None:
+    """Replace ``values`` (and their HTML-escaped form) wherever a notification or an e-mail of
+    any recipient quotes them; remove an organisation's second address that is one of them."""
+    copies = ((Notification, ("title", "body")),
+              (OutgoingEmail, ("subject", "text_body", "html_body")))
+    for value in values:
+        for form in dict.fromkeys((value, str(escape(value)))):
+            for model, names in copies:
+                columns = [getattr(model, name) for name in names]
+                db.session.execute(
+                    update(model)
+                    .where(or_(*(column.contains(form, autoescape=True) for column in columns)))
+                    .values({column: func.replace(column, form, REPLACEMENT)
+                             for column in columns})
+                    .execution_options(synchronize_session=False))
+    lowered = [value.lower() for value in values]
+    db.session.execute(delete(OrganisationContact)
+                       .where(func.lower(OrganisationContact.email).in_(lowered))
+                       .execution_options(synchronize_session=False))
+
+
 def anonymise_person(user: User, *, actor: User, confirm: str | None) -> PersonalDataErasure:
     """Erase ``user``'s identifying data where the law allows (see the module's docstring).
     ``confirm`` must repeat the person's e-mail. Raises Forbidden (not an admin, or oneself),
@@ -151,6 +177,7 @@ def anonymise_person(user: User, *, actor: User, confirm: str | None) -> Persona
     user = db.session.get(User, erasure.user_id)
     erasure = db.session.get(PersonalDataErasure, erasure.id)
     rows = _redact_trails(user, values)
+    _redact_copies(values)
     org = user.organisation
     if org is not None:
         for field in ("representative", "phone", "email"):

@@ -114,3 +114,43 @@ def test_admin_cannot_anonymise_themself(client, db, world, login):
     assert "Không thể tự xóa" in response.get_data(as_text=True)
     db.session.expire_all()
     assert db.session.get(User, admin.id).anonymised_at is None
+
+
+def test_anonymise_reaches_what_others_were_told(client, db, world, person, make_user):
+    """A head of department was told, in the app and by e-mail, the name of the appraiser
+    given a dossier; once the appraiser's data is erased, those copies no longer name them.
+    An organisation's second address that is the person's goes too."""
+    from grants.db import atomic
+    from grants.domain.notifications import NotificationKind
+    from grants.models import (
+        Notification,
+        NotificationPreference,
+        OrganisationContact,
+        OutgoingEmail,
+    )
+    from grants.services import privacy
+    from tests.walk import draft, to_assigned
+
+    appraiser, head = world[Role.APPRAISER], make_user(Role.HEAD)  # not the one who assigns
+    name = appraiser.full_name
+    db.session.add(NotificationPreference(user_id=head.id, kind=NotificationKind.WORK_ASSIGNED,
+                                          email_enabled=True))
+    to_assigned(db, world, draft(db, world))
+    told = db.session.query(Notification).filter_by(user_id=head.id).all()
+    assert any(name in n.body for n in told)
+    mails = db.session.query(OutgoingEmail).filter_by(user_id=head.id).all()
+    assert any(name in m.text_body for m in mails)
+    db.session.add(OrganisationContact(organisation_id=person.organisation_id,
+                                       email="MAI@congty.vn"))
+    db.session.commit()
+    with atomic():
+        privacy.anonymise_person(appraiser, actor=world[Role.ADMIN], confirm=appraiser.email)
+        privacy.anonymise_person(person, actor=world[Role.ADMIN], confirm=person.email)
+    db.session.expire_all()
+    for notice in db.session.query(Notification).filter_by(user_id=head.id):
+        assert name not in notice.title + notice.body
+    assert any("[đã ẩn danh]" in n.body for n in
+               db.session.query(Notification).filter_by(user_id=head.id))
+    for mail in db.session.query(OutgoingEmail).filter_by(user_id=head.id):
+        assert name not in mail.subject + mail.text_body + (mail.html_body or "")
+    assert db.session.query(OrganisationContact).count() == 0
