@@ -244,8 +244,7 @@ def redeliver(delivery: WebhookDelivery, *, actor) -> None:
     _require_admin(actor)
     if not delivery.webhook.is_active:
         raise Conflict("Webhook đã ngừng hoạt động; không gửi lại được.")
-    if delivery.state == DeliveryState.SENDING and (delivery.next_attempt_at is None
-                                                    or delivery.next_attempt_at > utcnow()):
+    if _in_flight(delivery, utcnow()):
         raise Conflict("Lần gửi này đang diễn ra; hãy chờ kết quả rồi gửi lại nếu cần.")
     before = {"state": str(delivery.state), "attempts": delivery.attempts}
     delivery.state = DeliveryState.PENDING
@@ -298,6 +297,12 @@ def _lease(timeout: float) -> timedelta:
     return timedelta(seconds=2 * timeout + 60)
 
 
+def _in_flight(delivery: WebhookDelivery, now) -> bool:
+    """Claimed by a run whose lease has not run out."""
+    return delivery.state == DeliveryState.SENDING and (delivery.next_attempt_at is None
+                                                        or delivery.next_attempt_at > now)
+
+
 def _claim(delivery: WebhookDelivery, attempts: int, now, *, lease: timedelta) -> bool:
     """Move the delivery, as read, to "sending" (attempt counted, ``next_attempt_at`` the end
     of the lease): one UPDATE conditioned on the state and count read, so of two runs (a retry
@@ -341,7 +346,7 @@ class _CheckedConnection:
                 error = err
             finally:
                 self._dns_host = name
-        raise error
+        raise error or NewConnectionError(self, f"{name}: no address to connect to")
 
 
 @functools.cache
@@ -394,9 +399,8 @@ def deliver(delivery_id: int) -> str | None:
         delivery = db.session.get(WebhookDelivery, delivery_id)
         if delivery is None:
             return None
-        held = (delivery.state == DeliveryState.SENDING
-                and (delivery.next_attempt_at is None or delivery.next_attempt_at > now))
-        if delivery.state not in (DeliveryState.PENDING, DeliveryState.SENDING) or held:
+        if (delivery.state not in (DeliveryState.PENDING, DeliveryState.SENDING)
+                or _in_flight(delivery, now)):
             return delivery.state  # done, or another run has it in flight
         webhook = delivery.webhook
         if not webhook.is_active:
