@@ -111,7 +111,7 @@ class DeliveryState(LabelledEnum):
     """Where the delivery of one event to one webhook stands (grants/services/webhooks.py)."""
 
     PENDING = "pending", "Chờ gửi"
-    SENDING = "sending", "Đang gửi"
+    SENDING = "sending", "Đang chờ phản hồi"
     DELIVERED = "delivered", "Đã gửi"
     FAILED = "failed", "Gửi không được"
 
