@@ -97,6 +97,7 @@ def test_feeds_skip_nothing_when_transactions_commit_out_of_order(app, db, world
             if "second" in done or waiting_for_a_lock():
                 break
             threads["second"].join(timeout=0.05)
+        assert "second" not in done, "the second committed before the first"
         reader.read()
         seen_while_held = list(reader.events), set(reader.dossiers)
     finally:
