@@ -22,13 +22,14 @@ import filetype
 from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
+from grants.db import lock_for_update
 from grants.domain.enums import SignatureState
 from grants.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
 from grants.domain.policy import APPLICANT_EDITABLE, CLERK_EDITABLE, Permission, can
 from grants.domain.roles import Role
 from grants.domain.workflow_states import PAUSED_IN_PROCESS
 from grants.extensions import db
-from grants.models import Attachment, ChecklistItem, Dossier, User
+from grants.models import Attachment, ChecklistItem, Dossier, Organisation, User
 from grants.services import audit
 
 #: Detected MIME type → extension of the stored file. Nothing else is accepted.
@@ -182,6 +183,11 @@ def check_organisation_room(organisation_id: int, size: int, upload_dir, shown_n
     limit = limit if limit is not None else _organisation_limit()
     if not limit:
         return
+    # Serialise the organisation's uploads (to any of its dossiers, or a certificate) until
+    # the transaction ends, so two at once cannot both pass its cap (the dossier's own lock
+    # does not cover its other dossiers). Taken after the dossier's lock, as everywhere.
+    db.session.execute(lock_for_update(select(Organisation.id)
+                                       .where(Organisation.id == organisation_id)))
     used = organisation_bytes(organisation_id, upload_dir)
     if used + size > limit:
         left = max(limit - used, 0)

@@ -11,6 +11,7 @@ from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
 from grants.domain.roles import Role
+from tests.integration.test_budget_concurrency import postgres_only
 from tests.web.test_applicant import create_draft
 
 MB = 1024 * 1024
@@ -177,3 +178,69 @@ def test_plain_pdf_is_not_flagged(app, db, world):
         max_dossier_bytes=5 * MB)
     assert stored.active_content is None
     assert os.path.exists(Path(app.config["UPLOAD_DIR"]) / stored.stored_name)
+
+
+@postgres_only
+def test_two_uploads_to_two_dossiers_at_once_cannot_both_pass_the_organisation_s_cap(
+        app, db, world):
+    """Two uploads of 3 MB, each to its own dossier of one organisation whose cap is 5 MB, at
+    the same moment: one is stored, the other refused (each dossier's own lock did not cover
+    the other dossier: both passed the check and 6 MB were stored)."""
+    import threading
+
+    from grants.db import atomic
+    from grants.domain.errors import InvalidInput
+    from grants.models import Attachment, Dossier, User
+    from grants.services import uploads
+
+    app.config["MAX_ORGANISATION_BYTES"] = 5 * MB
+    folder = Path(app.config["UPLOAD_DIR"])
+    ids = []
+    for n in (1, 2):
+        dossier = Dossier(code=f"HS-CAP-{n}", organisation=world["org"],
+                          program_year=world["year"])
+        db.session.add(dossier)
+        db.session.flush()
+        ids.append(dossier.id)
+    applicant_id = world["applicant"].id
+    db.session.commit()
+    both_checked = threading.Barrier(2)
+    real_check = uploads.check_organisation_room
+
+    def check_then_wait(*args, **kwargs):
+        real_check(*args, **kwargs)
+        try:  # both inside their check before either commits (if the check lets them)
+            both_checked.wait(timeout=3)
+        except threading.BrokenBarrierError:
+            pass
+
+    outcomes = {}
+
+    def store(dossier_id):
+        with app.app_context():
+            try:
+                with atomic():
+                    uploads.store_attachment(
+                        db.session.get(Dossier, dossier_id),
+                        actor=db.session.get(User, applicant_id),
+                        stream=io.BytesIO(big_pdf(3 * MB)), original_name="a.pdf",
+                        checklist_item_id=None, upload_dir=folder, max_bytes=10 * MB,
+                        max_dossier_bytes=50 * MB)
+                outcomes[dossier_id] = "stored"
+            except InvalidInput as refused:
+                outcomes[dossier_id] = refused.message
+
+    uploads.check_organisation_room = check_then_wait
+    try:
+        threads = [threading.Thread(target=store, args=(i,)) for i in ids]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+    finally:
+        uploads.check_organisation_room = real_check
+    assert len(outcomes) == 2
+    assert list(outcomes.values()).count("stored") == 1, outcomes
+    assert any("Tổ chức đã dùng" in v for v in outcomes.values())
+    db.session.expire_all()
+    assert db.session.query(Attachment).count() == 1
