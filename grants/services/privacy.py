@@ -4,11 +4,11 @@ app holds about one person, and its erasure where the law allows.
 Erasure replaces the identifying values (e-mail, name, phone) of the account, of the
 organisation's contact fields (and its second address) that are this person's, of the e-mails
 sent to them, inside what others were told about them (every recipient's notifications and
-e-mails: an applicant told the name of their appraiser), and inside the audit trail and the
-security log, whose rows stay (they are append-only: the replacement
-goes through the one controlled path, see ``_redact_trails``). What is kept: the organisation
-(a legal entity, not a person), its tax code and its dossiers, which record public money
-(``grants.domain.privacy.KEEP_BASIS``), and every row of the trails."""
+e-mails: an applicant told the name of their appraiser), and inside the audit trail, the
+security log and the domain events' payloads, whose rows stay (they are append-only: the
+replacement goes through the one controlled path, see ``_redact_trails``). What is kept: the
+organisation (a legal entity, not a person), its tax code and its dossiers, which record public
+money (``grants.domain.privacy.KEEP_BASIS``), and every row of the trails."""
 
 import json
 import secrets
@@ -102,11 +102,12 @@ def _identifying_values(user: User) -> list[str]:
 
 
 def _redact_trails(user: User, values: list[str]) -> int:
-    """Replace ``values`` in the audit trail and the security log; returns the audit rows
-    changed. Both tables refuse UPDATE by trigger. On PostgreSQL the replacement is done by
-    ``grants_redact_person``, a SECURITY DEFINER function owned by the tables' owner (the
-    application role has no right to update or to disable the triggers); it works only while
-    this erasure is recorded as in progress and only replaces whole values. On SQLite (one
+    """Replace ``values`` in the audit trail, the security log and the domain events' payloads;
+    returns the audit rows changed. The three tables refuse UPDATE by trigger. On PostgreSQL
+    the replacement is done by ``grants_redact_person``, a SECURITY DEFINER function owned by
+    the tables' owner (the application role has no right to update or to disable the
+    triggers); it works only while this erasure is recorded as in progress and replaces whole
+    values in the trails' JSON (inside the text of notes and payloads). On SQLite (one
     file, no roles) the trigger lets an UPDATE through only while an erasure is in progress."""
     if db.session.get_bind().dialect.name == "postgresql":
         return int(db.session.scalar(
@@ -127,6 +128,11 @@ def _redact_trails(user: User, values: list[str]) -> int:
             "ELSE email END, detail_json = replace(detail_json, :jv, :jr) "
             "WHERE lower(coalesce(email, '')) = lower(:v) "
             "OR instr(coalesce(detail_json, ''), :v) > 0"), params)
+        # Inside the events' payloads (a note may quote the name among other words).
+        db.session.execute(text(
+            "UPDATE domain_events SET payload_json = replace(payload_json, :inner, :rinner) "
+            "WHERE instr(payload_json, :inner) > 0"),
+            {"inner": quoted[1:-1], "rinner": params["jr"][1:-1]})
     changed += db.session.execute(text(
         "UPDATE audit_events SET ip = NULL WHERE actor_id = :u AND ip IS NOT NULL"),
         {"u": user.id}).rowcount

@@ -121,14 +121,16 @@ def test_anonymise_reaches_what_others_were_told(client, db, world, person, make
     given a dossier; once the appraiser's data is erased, those copies no longer name them.
     An organisation's second address that is the person's goes too."""
     from grants.db import atomic
+    from grants.domain.enums import EventKind
     from grants.domain.notifications import NotificationKind
     from grants.models import (
+        DomainEvent,
         Notification,
         NotificationPreference,
         OrganisationContact,
         OutgoingEmail,
     )
-    from grants.services import privacy
+    from grants.services import events, privacy
     from tests.walk import draft, to_assigned
 
     appraiser, head = world[Role.APPRAISER], make_user(Role.HEAD)  # not the one who assigns
@@ -143,6 +145,9 @@ def test_anonymise_reaches_what_others_were_told(client, db, world, person, make
     db.session.add(OrganisationContact(organisation_id=person.organisation_id,
                                        email="MAI@congty.vn"))
     db.session.commit()
+    with atomic():  # an officer's note that quotes the appraiser, in the outbox
+        events.emit(EventKind.STATUS_CHANGED, actor=head,
+                    payload={"note": f"Đề nghị {name} thẩm định lại, gọi {appraiser.email}"})
     with atomic():
         privacy.anonymise_person(appraiser, actor=world[Role.ADMIN], confirm=appraiser.email)
         privacy.anonymise_person(person, actor=world[Role.ADMIN], confirm=person.email)
@@ -154,3 +159,10 @@ def test_anonymise_reaches_what_others_were_told(client, db, world, person, make
     for mail in db.session.query(OutgoingEmail).filter_by(user_id=head.id):
         assert name not in mail.subject + mail.text_body + (mail.html_body or "")
     assert db.session.query(OrganisationContact).count() == 0
+    payloads = [e.payload_json for e in db.session.query(DomainEvent)]
+    assert not any(name in p or appraiser.email in p for p in payloads)
+    assert any("Đề nghị [đã ẩn danh] thẩm định lại, gọi [đã ẩn danh]" in p for p in payloads)
+    with pytest.raises(DBAPIError):  # and the outbox is append-only again
+        db.session.execute(text("UPDATE domain_events SET payload_json = '{}'"))
+        db.session.flush()
+    db.session.rollback()
