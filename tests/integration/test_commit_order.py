@@ -14,7 +14,6 @@ import threading
 from sqlalchemy import text
 
 from grants.domain.roles import Role
-from grants.extensions import db as extension_db
 from grants.services import events
 from tests.integration.test_budget_concurrency import postgres_only
 from tests.walk import act, draft
@@ -26,15 +25,12 @@ pytestmark = postgres_only
 class Integrator:
     """Reads both feeds from where it stopped, as a client that keeps its cursors would."""
 
-    def __init__(self, client, headers, since):
+    def __init__(self, db, client, headers, since):
         self.client, self.headers = client, headers
-        self.after, self.since = self._last_event_id(), since
+        self.after = db.session.scalar(text("SELECT coalesce(max(id), 0) FROM domain_events"))
+        self.since = since
         self.events: list[int] = []
         self.dossiers: set[tuple[int, str]] = set()  # (id, state) as read
-
-    def _last_event_id(self) -> int:
-        return extension_db.session.scalar(text("SELECT coalesce(max(id), 0) FROM "
-                                                "domain_events"))
 
     def read(self) -> None:
         answer = self.client.get(f"/api/v1/events?after={self.after}&limit=500",
@@ -49,8 +45,8 @@ class Integrator:
             self.since = max(self.since, item["updated_at"])
 
 
-def waiting_for_a_lock() -> bool:
-    with extension_db.engine.connect() as connection:
+def waiting_for_a_lock(db) -> bool:
+    with db.engine.connect() as connection:
         return bool(connection.scalar(text("SELECT count(*) FROM pg_locks WHERE NOT granted")))
 
 
@@ -59,7 +55,7 @@ def test_feeds_skip_nothing_when_transactions_commit_out_of_order(app, db, world
     first, second = draft(db, world), draft(db, world)
     ids = {"first": first.id, "second": second.id}
     clerk_id = world[Role.CLERK].id
-    reader = Integrator(client, token_for(world[Role.APPRAISER]),
+    reader = Integrator(db, client, token_for(world[Role.APPRAISER]),
                         since="2000-01-01T00:00:00.000000+00:00")
     reader.read()  # up to date before the two submissions
     reader.events.clear()
@@ -80,8 +76,8 @@ def test_feeds_skip_nothing_when_transactions_commit_out_of_order(app, db, world
 
         with app.app_context():
             try:
-                act(extension_db, svc.submit, extension_db.session.get(Dossier, ids[name]),
-                    actor=extension_db.session.get(User, clerk_id))
+                act(db, svc.submit, db.session.get(Dossier, ids[name]),
+                    actor=db.session.get(User, clerk_id))
                 done[name] = True
             except Exception as error:  # noqa: BLE001 - reported below
                 errors.append(error)
@@ -94,7 +90,7 @@ def test_feeds_skip_nothing_when_transactions_commit_out_of_order(app, db, world
         assert held.wait(timeout=30), "the first transaction never reached its commit"
         threads["second"].start()
         for _ in range(200):  # until the second is done or waits behind the first
-            if "second" in done or waiting_for_a_lock():
+            if "second" in done or waiting_for_a_lock(db):
                 break
             threads["second"].join(timeout=0.05)
         assert "second" not in done, "the second committed before the first"
@@ -133,8 +129,8 @@ def test_ids_and_stamps_follow_the_commit_order_under_load(app, db, world):
             from grants.models import Dossier, User
             from grants.services import dossiers as svc
 
-            act(extension_db, svc.submit, extension_db.session.get(Dossier, dossier_ids[i]),
-                actor=extension_db.session.get(User, clerk_id))
+            act(db, svc.submit, db.session.get(Dossier, dossier_ids[i]),
+                actor=db.session.get(User, clerk_id))
 
         assert all(result is None for result in run_together(app, submit))
         rows = db.session.execute(text(
