@@ -17,11 +17,22 @@ def env_int(name: str, default: int) -> int:
     return int(env(name, default))
 
 
+TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
+FALSE_WORDS = frozenset({"0", "false", "no", "off", ""})
+
+
 def env_bool(name: str, default: bool) -> bool:
+    """``GRANTS_<name>`` as a yes/no: 1/true/yes/on or 0/false/no/off (any case); unset is
+    ``default``. Any other word stops the app with one line (a typo must not turn a setting
+    such as the cookie's Secure flag or two-factor the wrong way)."""
     value = env(name)
     if value is None:
         return default
-    return value.strip().lower() in {"1", "true", "yes", "on"}
+    word = value.strip().lower()
+    if word not in TRUE_WORDS | FALSE_WORDS:
+        raise SystemExit(f"Lỗi: GRANTS_{name}={value!r} không hợp lệ; dùng 1/0, true/false, "
+                         "yes/no hoặc on/off.")
+    return word in TRUE_WORDS
 
 
 class Config:

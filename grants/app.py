@@ -15,7 +15,7 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 
-from config import ProductionConfig, config_from_env
+from config import ProductionConfig, config_from_env, env_bool
 from grants import queue
 from grants.api_schemas import ID_MAX
 from grants.db import configure_reads, configure_sqlite, to_local
@@ -50,6 +50,7 @@ def create_app(config_class=None) -> Flask:
         # Any setting can be overridden as GRANTS_<NAME> (values parsed as JSON when they can
         # be: GRANTS_PER_PAGE=50, GRANTS_RATELIMIT_ENABLED=false).
         app.config.from_prefixed_env("GRANTS")
+        _read_yes_no_settings(app, config_class)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     production = issubclass(config_class, ProductionConfig)
     app.config["DOCUMENT_SEAL"] = _load_seal(app, production)
@@ -105,6 +106,17 @@ def create_app(config_class=None) -> Flask:
         with suppress(OSError):  # /healthz reports a folder that cannot be made
             Path(upload_dir).mkdir(parents=True, exist_ok=True)
     return app
+
+
+def _read_yes_no_settings(app: Flask, config_class) -> None:
+    """A yes/no setting overridden as ``GRANTS_<NAME>`` means what ``config.env_bool`` reads:
+    ``from_prefixed_env`` parses the value as JSON, which makes "0" the number 0 (a cookie
+    then sent as ``Secure=0``, which a browser takes as Secure) and "no" or "off" a non-empty,
+    so true, string."""
+    for name in dir(config_class):
+        if name.isupper() and isinstance(getattr(config_class, name), bool) \
+                and f"GRANTS_{name}" in os.environ:
+            app.config[name] = env_bool(name, getattr(config_class, name))
 
 
 def _load_seal(app: Flask, production: bool):

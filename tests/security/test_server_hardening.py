@@ -89,3 +89,35 @@ def test_healthz_reports_a_missing_or_unwritable_upload_folder(app, client, tmp_
     read_only = client.get("/healthz")
     assert read_only.status_code == 503
     assert read_only.get_json()["upload_dir"] == "not writable"
+
+
+@pytest.mark.parametrize(("value", "meant"), [("0", False), ("no", False), ("OFF", False),
+                                              ("false", False), ("1", True), ("yes", True),
+                                              ("On", True), ("true", True)])
+def test_a_yes_no_setting_from_the_environment_means_what_it_says(
+        tmp_path, database_template, monkeypatch, value, meant):
+    """``GRANTS_SESSION_COOKIE_SECURE=0`` for a pilot on plain http once gave the cookie
+    ``Secure=0``, which a browser takes as Secure (so no login held), and "no" or "off" turned
+    a setting on (Flask read them as JSON: the number 0, a non-empty string)."""
+    for name in ("SESSION_COOKIE_SECURE", "TWO_FACTOR_REQUIRED", "WEBHOOK_ALLOW_PRIVATE"):
+        monkeypatch.setenv(f"GRANTS_{name}", value)
+    app = _app(tmp_path, TESTING=False, SQLALCHEMY_DATABASE_URI=database_template,
+               RATELIMIT_ENABLED=False)
+    for name in ("SESSION_COOKIE_SECURE", "TWO_FACTOR_REQUIRED", "WEBHOOK_ALLOW_PRIVATE"):
+        assert app.config[name] is meant, name
+    with app.test_request_context("/auth/login"):
+        from flask import session
+
+        session["seen_at"] = 1
+        response = app.make_response("")
+        app.session_interface.save_session(app, session, response)
+    cookie = response.headers["Set-Cookie"]
+    assert ("; Secure" in cookie) is meant and "Secure=" not in cookie
+
+
+def test_a_yes_no_setting_that_is_neither_stops_the_app(tmp_path, monkeypatch):
+    from config import env_bool
+
+    monkeypatch.setenv("GRANTS_SESSION_COOKIE_SECURE", "tắt")
+    with pytest.raises(SystemExit, match="GRANTS_SESSION_COOKIE_SECURE"):
+        env_bool("SESSION_COOKIE_SECURE", True)
