@@ -183,18 +183,21 @@ def _skip_limiter_where_no_limit(app: Flask) -> None:
 
 @login_manager.user_loader
 def _load_user(user_id: str):
-    from grants.services.sessions import user_for_session_id
+    from grants.services.sessions import account_for_session_id, user_for_session_id
     from grants.web.bell import bell_column, remember_bell
 
     # "<id>:<session version>": a session (or remember cookie) whose version was rotated since
     # (logout, password change, disabling, "sign out everywhere") loads nobody. The bell's
     # unread count comes in the same statement, and on a page (GET, HEAD) the data stamp too:
     # the key of its cached body, so a repeat view of a work list needs no other statement.
-    if request.method in READ_METHODS:
-        return user_for_session_id(user_id, with_columns=(bell_column(), *stamp_columns()),
-                                   then=_remember_bell_and_stamp)
-    return user_for_session_id(user_id, with_columns=(bell_column(),),
-                               then=lambda user, values: remember_bell(user, values[0]))
+    # A page view gets the plain ``Account`` (no ORM object, no session transaction); what
+    # acts (POST …) and the API get the ORM ``User``.
+    if request.method not in READ_METHODS:
+        return user_for_session_id(user_id, with_columns=(bell_column(),),
+                                   then=lambda user, values: remember_bell(user, values[0]))
+    load = user_for_session_id if _wants_json() else account_for_session_id
+    return load(user_id, with_columns=(bell_column(), *stamp_columns()),
+                then=_remember_bell_and_stamp)
 
 
 READ_METHODS = frozenset({"GET", "HEAD"})

@@ -17,9 +17,10 @@ from sqlalchemy.orm.attributes import set_committed_value
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from grants.db import utcnow
+from grants.domain.roles import Role
 from grants.domain.sessions import lockout_seconds
 from grants.extensions import db
-from grants.models import User
+from grants.models import Organisation, User, UserRole
 from grants.queue import settings
 from grants.services import security_log
 from grants.services.accounts import normalise_email
@@ -42,6 +43,99 @@ def user_for_session_id(session_id: str, *, with_columns: tuple = (),
     if then is not None:
         then(row[0], tuple(row[1:]))
     return row[0]
+
+
+class Account:
+    """The signed-in person as a page view (GET, HEAD) knows them: read with one narrow Core
+    statement (``account_for_session_id``), no ORM object and no session involved, since most
+    page views read only who the viewer is (id, name, roles, organisation) and the layout's
+    few facts. Whatever else a view or a service asks of it (``title``, ``organisation``, a
+    method) comes from the account's ORM ``User``, loaded then from the request's session
+    (``user``). It is read-only: what changes an account acts on ``user``."""
+
+    __slots__ = ("id", "session_version", "full_name", "email", "organisation_id",
+                 "is_active_account", "totp_enabled_at", "email_confirmed_at", "roles", "_user")
+
+    is_anonymous = False
+
+    def __init__(self, row, roles: frozenset[Role]):
+        for name in _ACCOUNT_FIELDS:
+            object.__setattr__(self, name, getattr(row, name))
+        object.__setattr__(self, "roles", roles)
+        object.__setattr__(self, "_user", None)
+
+    def __setattr__(self, name, value):
+        raise AttributeError(f"Account is read-only; change {name!r} on Account.user")
+
+    def __repr__(self) -> str:
+        return f"<Account {self.id}>"
+
+    # What User offers, from the columns read (grants.models.user.User).
+    is_active = property(lambda self: self.is_active_account)
+    is_authenticated = property(lambda self: self.is_active_account)
+    get_id = User.get_id
+    two_factor_enabled = User.two_factor_enabled
+    email_confirmed = User.email_confirmed
+    has_role = User.has_role
+    is_staff = User.is_staff
+
+    @property
+    def organisation(self) -> Organisation | None:
+        """The applicant's organisation (the applicant's pages show it), without the ``User``."""
+        if self.organisation_id is None:
+            return None
+        return db.session.get(Organisation, self.organisation_id)
+
+    @property
+    def user(self) -> User:
+        """The account's ORM object, from the request's session (loaded on first use)."""
+        if self._user is None:
+            object.__setattr__(self, "_user", db.session.get(User, self.id))
+        return self._user
+
+    def __getattr__(self, name: str):
+        if name.startswith("_"):  # Python's and libraries' probes (__html__, __len__ …)
+            raise AttributeError(name)
+        return getattr(self.user, name)
+
+
+_ACCOUNT_FIELDS = ("id", "session_version", "full_name", "email", "organisation_id",
+                   "is_active_account", "totp_enabled_at", "email_confirmed_at")
+
+
+def account_for_session_id(session_id: str, *, with_columns: tuple = (),
+                           then: Callable[[Account, tuple], None] | None = None
+                           ) -> Account | None:
+    """``user_for_session_id`` for a page view: the same checks, an ``Account`` instead of the
+    ORM ``User``. The statement runs on a connection of its own (none of the session's, so a
+    page served from its kept copy opens no session transaction at all), unless the session is
+    already in a transaction, whose view of the data it then shares."""
+    user_id, _, version = (session_id or "").partition(":")
+    if not user_id.isdigit() or not version.isdigit():
+        return None
+    statement, params = _account_statement(with_columns), {"user_id": int(user_id)}
+    session = db.session()
+    if session.in_transaction():
+        rows = session.connection().execute(statement, params).all()
+    else:
+        with db.engine.connect() as conn:
+            rows = conn.execute(statement, params).all()
+    if not rows or (rows[0].session_version or 0) != int(version):
+        return None
+    account = Account(rows[0], frozenset(Role(row.role) for row in rows if row.role))
+    if then is not None:
+        then(account, tuple(rows[0][len(_ACCOUNT_FIELDS) + 1:]))
+    return account
+
+
+@lru_cache(maxsize=8)
+def _account_statement(with_columns: tuple):
+    """One row per role (none: one row, its role NULL), each with ``with_columns``; built
+    once per set of extra columns, like ``_user_statement``."""
+    return (select(*(getattr(User, name) for name in _ACCOUNT_FIELDS), UserRole.role,
+                   *with_columns)
+            .select_from(User.__table__.outerjoin(UserRole.__table__))
+            .where(User.id == bindparam("user_id")))
 
 
 @lru_cache(maxsize=8)

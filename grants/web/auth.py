@@ -97,6 +97,15 @@ def _idle_seconds(user) -> int:
     return minutes * 60
 
 
+def signed_in_user() -> User | None:
+    """The ORM ``User`` of the signed-in person (``current_user`` may be an ``Account``), or
+    None for a visitor: what a view hands to a service that changes the account."""
+    if not current_user or not current_user.is_authenticated:
+        return None
+    user = current_user._get_current_object()
+    return user.user if isinstance(user, sessions.Account) else user
+
+
 @bp.before_app_request
 def _enforce_session_limits():
     """End a session past its idle or absolute limit; send someone who must enrol in
@@ -223,7 +232,7 @@ def two_factor_setup():
     """Enrolment: right after the password for a role that requires it (before any page), or
     from the account page for anyone else."""
     pending = not current_user.is_authenticated
-    user = _pending_user() if pending else current_user._get_current_object()
+    user = _pending_user() if pending else signed_in_user()
     if user is None:
         flash("Vui lòng đăng nhập lại.", "warning")
         return redirect(url_for("auth.login"))
@@ -296,7 +305,7 @@ def end_sessions():
 @login_required
 def change_password():
     form = PasswordChangeForm()
-    user = current_user._get_current_object()
+    user = signed_in_user()
 
     def stay_logged_in(_):
         _log_in(user)  # the new session version: this browser stays, every other one ends

@@ -154,3 +154,51 @@ def test_api_tokens_are_not_sessions(client, clerk, db):
     db.session.commit()
     response = client.get("/api/v1/dossiers", headers={"Authorization": f"Bearer {token}"})
     assert response.status_code == 200
+
+
+def test_a_page_view_s_account_is_the_account_as_stored(app, db, make_user, make_org):
+    """Issue 15: a page view reads the signed-in person as a plain ``Account`` (one Core
+    statement): the same checks as the ORM loader (a rotated version loads nobody, a disabled
+    account is not signed in), the account's every role (or none), and whatever else a view
+    asks of it from the ORM ``User``; it cannot be changed by mistake."""
+    from grants.services.sessions import Account, account_for_session_id
+    from grants.web.auth import signed_in_user
+
+    org = make_org()
+    both = make_user(Role.HEAD, Role.APPRAISER, organisation=org, title="Phó Trưởng phòng")
+    nobody = make_user(Role.CLERK)
+    nobody.set_roles([])
+    disabled = make_user(Role.CLERK)
+    disabled.is_active_account = False
+    db.session.commit()
+    ids = {user: user.get_id() for user in (both, nobody, disabled)}
+    expected = (both.id, both.full_name, both.email, org.id)
+    db.session.remove()
+
+    with app.test_request_context("/home"):
+        account = account_for_session_id(ids[both])
+        assert isinstance(account, Account)
+        assert (account.id, account.full_name, account.email,
+                account.organisation_id) == expected
+        assert account.roles == {Role.HEAD, Role.APPRAISER} and account.has_role(Role.HEAD)
+        assert account.is_staff and account.is_authenticated and account.get_id() == ids[both]
+        assert account.title == "Phó Trưởng phòng" and account.organisation.id == expected[3]
+        with pytest.raises(AttributeError):
+            account.full_name = "Người khác"
+        with pytest.raises(AttributeError):
+            account.failed_logins = 0
+
+        lone = account_for_session_id(ids[nobody])
+        assert lone.roles == frozenset() and not lone.is_staff
+        assert not account_for_session_id(ids[disabled]).is_authenticated
+        user_id, _, version = ids[both].partition(":")
+        assert account_for_session_id(f"{user_id}:{int(version) + 1}") is None
+        assert account_for_session_id(f"{user_id}") is None
+
+    with app.test_request_context("/auth/account"):
+        from flask_login import login_user
+
+        login_user(account_for_session_id(ids[both]))
+        user = signed_in_user()
+        assert type(user).__name__ == "User" and user.id == expected[0]
+        assert user in db.session

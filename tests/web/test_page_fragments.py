@@ -29,6 +29,22 @@ def counted_queries(db):
         event.remove(db.engine, "before_cursor_execute", count)
 
 
+@contextmanager
+def loaded_objects(db):
+    """The ORM objects that requests load (a row turned into a mapped instance)."""
+    loaded = []
+
+    def load(target, _context):
+        if has_request_context():
+            loaded.append(target)
+
+    event.listen(db.Model, "load", load, propagate=True)
+    try:
+        yield loaded
+    finally:
+        event.remove(db.Model, "load", load)
+
+
 def page(client, dossier) -> str:
     response = client.get(f"/dossiers/{dossier.id}")
     assert response.status_code == 200
@@ -147,11 +163,12 @@ def test_the_cached_dossier_page_reads_without_a_transaction(client, db, world, 
     url = f"/dossiers/{dossier.id}"
     assert client.get(url).status_code == 200  # takes the login's message, caches the body
     db.session.commit()
-    with counted_round_trips(db.engine) as seen:
+    with counted_round_trips(db.engine) as seen, loaded_objects(db) as loaded:
         assert client.get(url).status_code == 200
     assert (seen.begins, seen.commits, seen.rollbacks) == (0, 0, 0), seen
     assert len(seen.statements) == 1, seen
     assert "max(audit_events.id)" in seen.statements[0] and "users" in seen.statements[0]
+    assert loaded == [], "the viewer's account is read as a plain row, no ORM object"
 
 
 def test_the_dossier_page_of_no_dossier_is_a_404_and_a_new_version_shows_at_once(
@@ -205,7 +222,8 @@ def test_a_repeat_view_of_a_list_or_the_dashboard_is_one_statement(client, db, w
     login(world[role])
     assert client.get(url).status_code == 200
     db.session.commit()
-    with counted_round_trips(db.engine) as seen:
+    with counted_round_trips(db.engine) as seen, loaded_objects(db) as loaded:
         assert client.get(url).status_code == 200
     assert (seen.begins, seen.commits, seen.rollbacks) == (0, 0, 0), seen
     assert len(seen.statements) == 1, seen
+    assert loaded == [], "the viewer's account is read as a plain row, no ORM object"
