@@ -5,6 +5,7 @@ A session is revocable on the server: Flask-Login's id of a user is "<id>:<sessi
 (``User.get_id``) and ``user_for_session_id`` refuses an id whose version is no longer the
 account's, so raising the version (logout, password change or reset, disabling, "sign out
 everywhere") ends every session and remember cookie of the account at once, in every browser.
+A page view gets the same checks from ``account_for_session_id``, as a plain ``Account``.
 """
 
 from collections.abc import Callable
