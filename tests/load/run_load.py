@@ -341,7 +341,6 @@ def combined(runs: list[dict], minimal_runs: list[dict]) -> dict:
     figures["to_minimal"] = statistics.median(run["rps"] / minimal["rps"]
                                               for run, minimal in zip(runs, minimal_runs))
     figures["hello_runs"] = [run["adjacent_hello"] for run in runs]
-    figures["rounds"] = len(runs)
     return figures
 
 
