@@ -27,6 +27,15 @@ from grants.services import security_log
 from grants.services.accounts import normalise_email
 
 
+def _parse_session_id(session_id: str) -> tuple[int, int] | None:
+    """(user id, session version) of Flask-Login's id "<id>:<version>"; None for any other
+    form (the old form without a version included)."""
+    user_id, _, version = (session_id or "").partition(":")
+    if not user_id.isdigit() or not version.isdigit():
+        return None
+    return int(user_id), int(version)
+
+
 def user_for_session_id(session_id: str, *, with_columns: tuple = (),
                         then: Callable[[User, tuple], None] | None = None) -> User | None:
     """The active user of a Flask-Login id "<id>:<version>", or None when the version was
@@ -34,16 +43,22 @@ def user_for_session_id(session_id: str, *, with_columns: tuple = (),
     are read in one statement on every call (no cache: a disabled account, a rotated session or
     a changed role applies on the very next request). ``with_columns`` (correlated to
     ``User.id``) are read in the same statement and handed to ``then(user, values)``."""
-    user_id, _, version = (session_id or "").partition(":")
-    if not user_id.isdigit() or not version.isdigit():
+    parsed = _parse_session_id(session_id)
+    if parsed is None:
         return None
+    user_id, version = parsed
     row = db.session.execute(_user_statement(with_columns),
-                             {"user_id": int(user_id)}).unique().first()
-    if row is None or (row[0].session_version or 0) != int(version):
+                             {"user_id": user_id}).unique().first()
+    if row is None or (row[0].session_version or 0) != version:
         return None
     if then is not None:
         then(row[0], tuple(row[1:]))
     return row[0]
+
+
+#: The columns of ``users`` a page view reads (``_account_statement``), in that order.
+_ACCOUNT_FIELDS = ("id", "session_version", "full_name", "email", "organisation_id",
+                   "is_active_account", "totp_enabled_at", "email_confirmed_at")
 
 
 class Account:
@@ -54,8 +69,7 @@ class Account:
     method) comes from the account's ORM ``User``, loaded then from the request's session
     (``user``). It is read-only: what changes an account acts on ``user``."""
 
-    __slots__ = ("id", "session_version", "full_name", "email", "organisation_id",
-                 "is_active_account", "totp_enabled_at", "email_confirmed_at", "roles", "_user")
+    __slots__ = (*_ACCOUNT_FIELDS, "roles", "_user")
 
     is_anonymous = False
 
@@ -100,10 +114,6 @@ class Account:
         return getattr(self.user, name)
 
 
-_ACCOUNT_FIELDS = ("id", "session_version", "full_name", "email", "organisation_id",
-                   "is_active_account", "totp_enabled_at", "email_confirmed_at")
-
-
 def account_for_session_id(session_id: str, *, with_columns: tuple = (),
                            then: Callable[[Account, tuple], None] | None = None
                            ) -> Account | None:
@@ -111,17 +121,18 @@ def account_for_session_id(session_id: str, *, with_columns: tuple = (),
     ORM ``User``. The statement runs on a connection of its own (none of the session's, so a
     page served from its kept copy opens no session transaction at all), unless the session is
     already in a transaction, whose view of the data it then shares."""
-    user_id, _, version = (session_id or "").partition(":")
-    if not user_id.isdigit() or not version.isdigit():
+    parsed = _parse_session_id(session_id)
+    if parsed is None:
         return None
-    statement, params = _account_statement(with_columns), {"user_id": int(user_id)}
+    user_id, version = parsed
+    statement, params = _account_statement(with_columns), {"user_id": user_id}
     session = db.session()
     if session.in_transaction():
         rows = session.connection().execute(statement, params).all()
     else:
         with db.engine.connect() as conn:
             rows = conn.execute(statement, params).all()
-    if not rows or (rows[0].session_version or 0) != int(version):
+    if not rows or (rows[0].session_version or 0) != version:
         return None
     account = Account(rows[0], frozenset(Role(row.role) for row in rows if row.role))
     if then is not None:
