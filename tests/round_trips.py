@@ -10,8 +10,9 @@ one; on SQLite the app emits BEGIN itself (``grants.db.configure_sqlite``), and 
 or rolls back only an open transaction.
 """
 
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager, nullcontext
 from dataclasses import dataclass, field
+from unittest.mock import patch
 
 from sqlalchemy import event
 
@@ -45,7 +46,9 @@ def _in_transaction(conn) -> bool:
 @contextmanager
 def counted_round_trips(engine):
     """Count everything sent to ``engine`` meanwhile, the end of a request's session included
-    (Flask-SQLAlchemy ends it when the app context is torn down, after the request context)."""
+    (Flask-SQLAlchemy ends it when the app context is torn down, after the request context).
+    On PostgreSQL the statements are counted at psycopg's cursor, so those the app runs on the
+    driver itself (``grants.db.read_alone``) count too."""
     seen = RoundTrips()
     postgres = engine.dialect.name == "postgresql"
 
@@ -53,10 +56,15 @@ def counted_round_trips(engine):
         if sql.lstrip().upper().startswith("BEGIN"):  # SQLite: the app's own BEGIN
             seen.begins += 1
             return
-        if postgres and not conn.connection.dbapi_connection.autocommit \
-                and not _in_transaction(conn):
-            seen.begins += 1  # psycopg sends BEGIN first
         seen.statements.append(sql)
+
+    def driver_statement(connection, sql) -> None:
+        from psycopg.pq import TransactionStatus
+
+        if not connection.autocommit \
+                and connection.info.transaction_status == TransactionStatus.IDLE:
+            seen.begins += 1  # psycopg sends BEGIN first
+        seen.statements.append(sql if isinstance(sql, str) else sql.as_string(connection))
 
     def commit(conn):
         if _in_transaction(conn):
@@ -66,12 +74,34 @@ def counted_round_trips(engine):
         if _in_transaction(conn):
             seen.rollbacks += 1
 
-    listeners = [("before_cursor_execute", statement), ("commit", commit),
-                 ("rollback", rollback)]
+    listeners = [("commit", commit), ("rollback", rollback)]
+    if not postgres:
+        listeners.append(("before_cursor_execute", statement))
     for name, listener in listeners:
         event.listen(engine, name, listener)
     try:
-        yield seen
+        with _counted_at_psycopg(driver_statement) if postgres else nullcontext():
+            yield seen
     finally:
         for name, listener in listeners:
             event.remove(engine, name, listener)
+
+
+@contextmanager
+def _counted_at_psycopg(count):
+    """Call ``count(connection, sql)`` before every statement a psycopg cursor executes."""
+    import psycopg
+
+    patches = []
+    for cursor_class in (psycopg.Cursor, psycopg.ServerCursor):
+        original = cursor_class.__dict__["execute"]
+
+        def execute(self, query, *args, original=original, **kwargs):
+            count(self.connection, query)
+            return original(self, query, *args, **kwargs)
+
+        patches.append(patch.object(cursor_class, "execute", execute))
+    with ExitStack() as stack:
+        for each in patches:
+            stack.enter_context(each)
+        yield

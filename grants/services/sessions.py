@@ -17,7 +17,7 @@ from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from grants.db import utcnow
+from grants.db import read_alone, utcnow
 from grants.domain.roles import Role
 from grants.domain.sessions import lockout_seconds
 from grants.extensions import db
@@ -59,6 +59,8 @@ def user_for_session_id(session_id: str, *, with_columns: tuple = (),
 #: The columns of ``users`` a page view reads (``_account_statement``), in that order.
 _ACCOUNT_FIELDS = ("id", "session_version", "full_name", "email", "organisation_id",
                    "is_active_account", "totp_enabled_at", "email_confirmed_at")
+#: Positions in each row of ``_account_statement``: the session version, the role.
+_VERSION, _ROLE = _ACCOUNT_FIELDS.index("session_version"), len(_ACCOUNT_FIELDS)
 
 
 class Account:
@@ -73,9 +75,9 @@ class Account:
 
     is_anonymous = False
 
-    def __init__(self, row, roles: frozenset[Role]):
-        for name in _ACCOUNT_FIELDS:
-            object.__setattr__(self, name, getattr(row, name))
+    def __init__(self, values, roles: frozenset[Role]):
+        for name, value in zip(_ACCOUNT_FIELDS, values, strict=False):
+            object.__setattr__(self, name, value)
         object.__setattr__(self, "roles", roles)
         object.__setattr__(self, "_user", None)
 
@@ -126,17 +128,15 @@ def account_for_session_id(session_id: str, *, with_columns: tuple = (),
         return None
     user_id, version = parsed
     statement, params = _account_statement(with_columns), {"user_id": user_id}
-    session = db.session()
-    if session.in_transaction():
-        rows = session.connection().execute(statement, params).all()
-    else:
-        with db.engine.connect() as conn:
-            rows = conn.execute(statement, params).all()
-    if not rows or (rows[0].session_version or 0) != version:
+    if db.session.registry.has() and db.session().in_transaction():
+        rows = db.session.connection().execute(statement, params).all()
+    else:  # no session made for nothing: a page served from its kept copy needs none
+        rows = read_alone(statement, params)
+    if not rows or (rows[0][_VERSION] or 0) != version:
         return None
-    account = Account(rows[0], frozenset(Role(row.role) for row in rows if row.role))
+    account = Account(rows[0], frozenset(Role(row[_ROLE]) for row in rows if row[_ROLE]))
     if then is not None:
-        then(account, tuple(rows[0][len(_ACCOUNT_FIELDS) + 1:]))
+        then(account, tuple(rows[0][_ROLE + 1:]))
     return account
 
 

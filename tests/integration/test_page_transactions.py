@@ -90,3 +90,62 @@ def test_a_get_may_stream_a_result_from_a_server_side_cursor(client, writing_pag
     assert client.get(writing_page).get_data(as_text=True) == "written"
     assert client.get("/_test/streaming-page").get_data(as_text=True) == ",".join(
         str(day) for day in DAYS)
+
+
+# ---------------------------------------------------------------- the driver's own read
+
+
+def test_a_read_alone_gives_the_rows_sqlalchemy_gives(app, make_user):
+    """``read_alone`` (a repeat page view's one statement, on psycopg's own cursor on
+    PostgreSQL) returns what the same statement gives through SQLAlchemy, and hands its
+    connection back to the pool as it found it: not in autocommit, no transaction open."""
+    from sqlalchemy import bindparam, literal
+
+    from grants.db import read_alone
+    from grants.models import User
+
+    statement = (select(User.id, User.email, func.count().over(), literal(7))
+                 .where(User.id >= bindparam("low")).order_by(User.id))
+    make_user(), make_user()
+    db.session.commit()
+    with app.test_request_context("/home"):
+        expected = [tuple(row) for row in db.session.execute(statement, {"low": 0})]
+        db.session.remove()
+        assert len(expected) >= 2
+        for _ in range(7):  # psycopg prepares a statement from its fifth run on
+            assert read_alone(statement, {"low": 0}) == expected
+        assert read_alone(statement, {"low": 10**6}) == []
+        if db.engine.dialect.name == "postgresql":
+            from psycopg.pq import TransactionStatus
+
+            pooled = db.engine.raw_connection()  # the pool's connection as the read left it
+            try:
+                assert pooled.driver_connection.autocommit is False
+                assert pooled.driver_connection.info.transaction_status == TransactionStatus.IDLE
+            finally:
+                pooled.close()
+
+
+def test_a_read_alone_on_a_dropped_connection_is_sqlalchemy_s_error_and_the_next_one_works(app):
+    """A connection the server dropped (a restart, an idle timeout) fails the read as
+    SQLAlchemy's OperationalError, which the app answers with its 503 page, never a bare 500;
+    the connection is dropped from the pool, so the next read gets a working one."""
+    from sqlalchemy.exc import OperationalError
+
+    from grants.db import read_alone
+    from grants.models import User
+
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("a server that drops a connection: PostgreSQL (SQLite runs in process)")
+    statement = select(User.id).where(User.id == 0)
+    with app.test_request_context("/home"):
+        db.engine.dispose()
+        with db.engine.connect() as dropped, db.engine.connect() as other:
+            pid = dropped.exec_driver_sql("SELECT pg_backend_pid()").scalar()
+            other.exec_driver_sql(f"SELECT pg_terminate_backend({int(pid)})")
+            dropped.rollback()  # both go back to the pool, one of them ended by the server
+        with pytest.raises(OperationalError) as raised:
+            for _ in range(3):  # the pool may hand out the other connection first
+                read_alone(statement, {})
+        assert raised.value.connection_invalidated
+        assert read_alone(statement, {}) == []
