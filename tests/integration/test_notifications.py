@@ -286,22 +286,18 @@ def test_api_lists_the_tokens_own_notifications_and_marks_one_read(client, db, w
 
 
 def test_every_page_shows_the_bell_with_one_narrow_query(client, db, world, login, app):
-    from sqlalchemy import event
+    from grants.extensions import db as ext_db
+    from tests.round_trips import counted_round_trips
 
     login(world["applicant"])
-    statements = []
-    from grants.extensions import db as ext_db
-
     with app.app_context():
         engine = ext_db.engine
-    listener = lambda *a: statements.append(a[2])  # noqa: E731
-    event.listen(engine, "before_cursor_execute", listener)
-    try:
+    # Counted at the driver: on PostgreSQL a page view's account statement (the bell's count
+    # with it) runs on psycopg's own cursor (grants.db.read_alone).
+    with counted_round_trips(engine) as seen:
         page = client.get("/portal/dossiers").get_data(as_text=True)
-    finally:
-        event.remove(engine, "before_cursor_execute", listener)
     assert 'id="notification-bell"' in page
-    bell = [s for s in statements if "notifications" in s]
+    bell = [s for s in seen.statements if "notifications" in s]
     assert len(bell) == 1 and "count(" in bell[0].lower()
 
 

@@ -15,18 +15,12 @@ from tests.walk import act, draft, full_checklist
 
 @contextmanager
 def counted_queries(db):
-    """The statements that requests run (not the test body's own reloads)."""
-    statements = []
+    """The statements that requests run meanwhile, counted at the driver (on PostgreSQL a page
+    view's account statement runs on psycopg's own cursor: ``grants.db.read_alone``)."""
+    from tests.round_trips import counted_round_trips
 
-    def count(conn, cursor, statement, params, context, executemany):
-        if has_request_context():
-            statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
+    with counted_round_trips(db.engine) as seen:
+        yield seen.statements
 
 
 @contextmanager
