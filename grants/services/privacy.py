@@ -10,7 +10,6 @@ replacement goes through the one controlled path, see ``_redact_trails``). What 
 organisation (a legal entity, not a person), its tax code and its dossiers, which record public
 money (``grants.domain.privacy.KEEP_BASIS``), and every row of the trails."""
 
-import json
 import secrets
 
 from markupsafe import escape
@@ -19,11 +18,18 @@ from sqlalchemy import delete, func, or_, select, text, update
 from grants.db import utcnow
 from grants.domain.errors import Conflict, Forbidden, InvalidInput
 from grants.domain.policy import Permission, can
-from grants.domain.privacy import KEEP_BASIS, NOTICE_VERSION, REPLACEMENT
+from grants.domain.privacy import (
+    KEEP_BASIS,
+    NOTICE_VERSION,
+    REPLACEMENT,
+    json_inner,
+    redact_words,
+)
 from grants.extensions import db
 from grants.models import (
     ApiToken,
     AuditEvent,
+    DomainEvent,
     Dossier,
     Notification,
     OrganisationClaim,
@@ -102,61 +108,65 @@ def _identifying_values(user: User) -> list[str]:
 
 
 def _redact_trails(user: User, values: list[str]) -> int:
-    """Replace ``values`` in the audit trail, the security log and the domain events' payloads;
-    returns the audit rows changed. The three tables refuse UPDATE by trigger. On PostgreSQL
-    the replacement is done by ``grants_redact_person``, a SECURITY DEFINER function owned by
-    the tables' owner (the application role has no right to update or to disable the
-    triggers); it works only while this erasure is recorded as in progress and replaces whole
-    values in the trails' JSON (inside the text of notes and payloads). On SQLite (one
-    file, no roles) the trigger lets an UPDATE through only while an erasure is in progress."""
+    """Replace ``values`` in the audit trail, the security log and the domain events' payloads
+    (as whole words, inside the text of notes and of the JSON: ``redact_words``); returns the
+    audit rows changed. The three tables refuse UPDATE by trigger. On PostgreSQL the
+    replacement is done by ``grants_redact_person``, a SECURITY DEFINER function owned by the
+    tables' owner (the application role has no right to update or to disable the triggers),
+    with the same rule; it works only while this erasure is recorded as in progress. On SQLite
+    (one file, no roles) the trigger lets an UPDATE through only while an erasure is in
+    progress."""
     if db.session.get_bind().dialect.name == "postgresql":
         return int(db.session.scalar(
             text("SELECT grants_redact_person(:user_id, CAST(:values AS text[]), :replacement)"),
             {"user_id": user.id, "values": values, "replacement": REPLACEMENT}))
-    changed = 0
-    for value in values:
-        quoted = json.dumps(value, ensure_ascii=False)
-        params = {"v": value, "jv": quoted, "r": REPLACEMENT,
-                  "jr": json.dumps(REPLACEMENT, ensure_ascii=False)}
-        changed += db.session.execute(text(
-            "UPDATE audit_events SET before_json = replace(before_json, :jv, :jr), "
-            "after_json = replace(after_json, :jv, :jr), note = replace(note, :v, :r) "
-            "WHERE instr(coalesce(before_json, '') || coalesce(after_json, '') || "
-            "coalesce(note, ''), :v) > 0"), params).rowcount
-        db.session.execute(text(
-            "UPDATE security_events SET email = CASE WHEN lower(email) = lower(:v) THEN :r "
-            "ELSE email END, detail_json = replace(detail_json, :jv, :jr) "
-            "WHERE lower(coalesce(email, '')) = lower(:v) "
-            "OR instr(coalesce(detail_json, ''), :v) > 0"), params)
-        # Inside the events' payloads (a note may quote the name among other words).
-        db.session.execute(text(
-            "UPDATE domain_events SET payload_json = replace(payload_json, :inner, :rinner) "
-            "WHERE instr(payload_json, :inner) > 0"),
-            {"inner": quoted[1:-1], "rinner": params["jr"][1:-1]})
-    changed += db.session.execute(text(
-        "UPDATE audit_events SET ip = NULL WHERE actor_id = :u AND ip IS NOT NULL"),
-        {"u": user.id}).rowcount
-    db.session.execute(text(
-        "UPDATE security_events SET ip = NULL WHERE user_id = :u AND ip IS NOT NULL"),
-        {"u": user.id})
+    changed = len(_rewrite(AuditEvent, {"before_json": True, "after_json": True,
+                                        "note": False}, values))
+    _rewrite(SecurityEvent, {"detail_json": True}, values)
+    # Inside the events' payloads (a note may quote the name among other words).
+    _rewrite(DomainEvent, {"payload_json": True}, values)
+    lowered = [value.lower() for value in values]
+    db.session.execute(update(SecurityEvent).where(func.lower(SecurityEvent.email).in_(lowered))
+                       .values(email=REPLACEMENT).execution_options(synchronize_session=False))
+    changed += db.session.execute(
+        update(AuditEvent).where(AuditEvent.actor_id == user.id, AuditEvent.ip.is_not(None))
+        .values(ip=None).execution_options(synchronize_session=False)).rowcount
+    db.session.execute(
+        update(SecurityEvent).where(SecurityEvent.user_id == user.id,
+                                    SecurityEvent.ip.is_not(None))
+        .values(ip=None).execution_options(synchronize_session=False))
+    return changed
+
+
+def _rewrite(model, columns: dict[str, bool], values: list[str]) -> set[int]:
+    """Replace ``values`` as whole words in ``columns`` (name: whether it holds JSON) of every
+    row of ``model`` that quotes one of them; the ids of the rows changed. Rows are picked by a
+    plain substring (the database's own LIKE), then rewritten here, so a row that quotes a
+    value only inside a longer word stays as it was."""
+    forms = {in_json: [json_inner(value) if in_json else value for value in values]
+             for in_json in set(columns.values())}
+    quotes = or_(*(getattr(model, name).contains(form, autoescape=True)
+                   for name, in_json in columns.items() for form in forms[in_json]))
+    changed = set()
+    names = list(columns)
+    for row in db.session.execute(select(model.id, *(getattr(model, n) for n in names))
+                                  .where(quotes)).all():
+        new = {name: redact_words(getattr(row, name), values, in_json=columns[name])
+               for name in names}
+        if any(new[name] != getattr(row, name) for name in names):
+            db.session.execute(update(model).where(model.id == row.id).values(new)
+                               .execution_options(synchronize_session=False))
+            changed.add(row.id)
     return changed
 
 
 def _redact_copies(values: list[str]) -> None:
     """Replace ``values`` (and their HTML-escaped form) wherever a notification or an e-mail of
-    any recipient quotes them; remove an organisation's second address that is one of them."""
-    copies = ((Notification, ("title", "body")),
-              (OutgoingEmail, ("subject", "text_body", "html_body")))
-    for value in values:
-        for form in dict.fromkeys((value, str(escape(value)))):
-            for model, names in copies:
-                columns = [getattr(model, name) for name in names]
-                db.session.execute(
-                    update(model)
-                    .where(or_(*(column.contains(form, autoescape=True) for column in columns)))
-                    .values({column: func.replace(column, form, REPLACEMENT)
-                             for column in columns})
-                    .execution_options(synchronize_session=False))
+    any recipient quotes them, as whole words; remove an organisation's second address that is
+    one of them."""
+    forms = list(dict.fromkeys(form for value in values for form in (value, str(escape(value)))))
+    _rewrite(Notification, {"title": False, "body": False}, forms)
+    _rewrite(OutgoingEmail, {"subject": False, "text_body": False, "html_body": False}, forms)
     lowered = [value.lower() for value in values]
     db.session.execute(delete(OrganisationContact)
                        .where(func.lower(OrganisationContact.email).in_(lowered))

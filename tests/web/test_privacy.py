@@ -166,3 +166,46 @@ def test_anonymise_reaches_what_others_were_told(client, db, world, person, make
         db.session.execute(text("UPDATE domain_events SET payload_json = '{}'"))
         db.session.flush()
     db.session.rollback()
+
+
+def test_anonymise_replaces_the_person_as_a_whole_word_wherever_they_are_quoted(
+        db, world, make_user):
+    """Erasing "Trần Văn An" replaces that name (and the e-mail, the phone) as whole words,
+    wherever it is quoted: inside a longer text of the audit trail's JSON, after a line break,
+    next to punctuation. It never cuts into another person's name that merely starts with it
+    ("Trần Văn Anh") or an e-mail that ends with it."""
+    from grants.db import atomic
+    from grants.domain.enums import EventKind
+    from grants.models import AuditEvent, DomainEvent, Notification, SecurityEvent
+    from grants.services import audit, events, privacy, security_log
+
+    erased = make_user(Role.APPRAISER, full_name="Trần Văn An", email="an@sokhcn.vn",
+                       phone="0912345678")
+    other = make_user(Role.APPRAISER, full_name="Trần Văn Anh", email="hoan@sokhcn.vn",
+                      phone="09123456789")
+    head = world[Role.HEAD]
+    quote = ("Giao Trần Văn Anh (hoan@sokhcn.vn, 09123456789) thay Trần Văn An, "
+             "số 0912345678;\nTrần Văn An.")
+    kept = ("Giao Trần Văn Anh (hoan@sokhcn.vn, 09123456789) thay [đã ẩn danh], "
+            "số [đã ẩn danh];\n[đã ẩn danh].")
+    with atomic():
+        audit.record("test.quote", other, actor=head, note=quote,
+                     after={"note": quote, "assignee": "Trần Văn An"})
+        security_log.record("login.failed", user=head, detail={"note": quote})
+        db.session.add(Notification(user_id=head.id, kind="work_assigned",
+                                    title="Phân công thẩm định", body=quote))
+        events.emit(EventKind.STATUS_CHANGED, actor=head, payload={"note": quote})
+    with atomic():
+        privacy.anonymise_person(erased, actor=world[Role.ADMIN], confirm=erased.email)
+    db.session.expire_all()
+    row = db.session.query(AuditEvent).filter_by(action="test.quote").one()
+    assert row.note == kept
+    assert json.loads(row.after_json) == {"note": kept, "assignee": "[đã ẩn danh]"}
+    logged = db.session.query(SecurityEvent).filter_by(kind="login.failed",
+                                                       user_id=head.id).one()
+    assert json.loads(logged.detail_json) == {"note": kept}
+    told = db.session.query(Notification).filter_by(user_id=head.id,
+                                                    title="Phân công thẩm định").one()
+    assert told.body == kept
+    payloads = [json.loads(e.payload_json) for e in db.session.query(DomainEvent)]
+    assert {"note": kept} in payloads
