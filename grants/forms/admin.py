@@ -10,7 +10,6 @@ from wtforms import (
     DateField,
     EmailField,
     IntegerField,
-    PasswordField,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -217,9 +216,6 @@ class UserCreateForm(AppForm):
     email = EmailField("Thư điện tử", filters=[strip_filter], validators=[
         DataRequired(REQUIRED), Email("Địa chỉ thư điện tử không hợp lệ."), Length(max=254)])
     title = _text("Chức danh", 200, Optional())
-    password = PasswordField("Mật khẩu ban đầu", validators=[
-        DataRequired(REQUIRED), Length(min=10, message="Mật khẩu cần ít nhất 10 ký tự.")],
-        description="Ít nhất 10 ký tự, không dễ đoán; người dùng nên đổi sau lần đăng nhập đầu.")
     roles = CheckboxesField("Vai trò", choices=choices(ROLE_PAIRS),
                             invalid_choice_message=NOT_CHOICE,
                             validators=[at_least_one])

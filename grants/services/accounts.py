@@ -127,9 +127,11 @@ def register_applicant(*, email: str, password: str, full_name: str, phone: str 
     return user
 
 
-def create_user(*, email: str, password: str, full_name: str, roles, tax_code: str | None = None,
-                title: str | None = None, actor=None) -> User:
-    """Create a user with ``roles``; an applicant must name its organisation's tax code."""
+def create_user(*, email: str, password: str | None, full_name: str, roles,
+                tax_code: str | None = None, title: str | None = None, actor=None) -> User:
+    """Create a user with ``roles``; an applicant must name its organisation's tax code.
+    Without a ``password`` the account gets one nobody knows: its owner sets theirs from the
+    invitation (``passwords.invite``)."""
     roles = parse_roles(roles)
     if email_taken(email):
         raise InvalidInput("Thư điện tử này đã được dùng cho một tài khoản khác.", field="email")
@@ -144,9 +146,10 @@ def create_user(*, email: str, password: str, full_name: str, roles, tax_code: s
     if Role.APPLICANT in roles and org is None:
         raise InvalidInput("Tài khoản đại diện tổ chức cần mã số thuế của tổ chức.",
                            field="tax_code")
-    _passwords().check_policy(password, user_inputs=(email, full_name))
+    if password is not None:
+        _passwords().check_policy(password, user_inputs=(email, full_name))
     user = User(email=normalise_email(email), full_name=full_name, title=title, organisation=org)
-    user.set_password(password)
+    user.set_password(password if password is not None else secrets.token_urlsafe(32))
     user.set_roles(roles)
     db.session.add(user)
     db.session.flush()

@@ -40,7 +40,7 @@ from grants.models import (
 from grants.models.program import MINUTES_PER_DAY
 from grants.queries.catalogue import catalogue_items
 from grants.queries.holiday_source import public_holidays
-from grants.services import accounts, audit, security_log
+from grants.services import accounts, audit, passwords, security_log
 
 YEAR_FIELDS = ("budget_vnd", "target_min", "target_max", "authority", "signer_title",
                "signer_name", "plan_reference", "intake_open", "functions_decision",
@@ -496,13 +496,16 @@ def remove_support_rule(rule: SupportRule, *, actor) -> None:
 # --- users and API tokens ------------------------------------------------------------------
 
 
-def create_staff_user(*, actor, email: str, full_name: str, password: str, roles,
+def create_staff_user(*, actor, email: str, full_name: str, roles, link_for,
                       title: str | None = None, tax_code: str | None = None) -> User:
-    """Create an account with ``roles`` (see accounts.create_user; audited there). Raises
-    InvalidInput with the field (``email`` taken, ``password`` too short, ``roles`` …)."""
-    return accounts.create_user(email=email, password=password, full_name=full_name,
-                                roles=roles, tax_code=tax_code or None, title=title or None,
-                                actor=actor)
+    """Create an account with ``roles`` (see accounts.create_user; audited there) and e-mail
+    its owner the invitation to set their own password (``passwords.invite``, the link made
+    by ``link_for(token)``): the admin never sets or learns it. Raises InvalidInput with the
+    field (``email`` taken, ``roles`` …)."""
+    user = accounts.create_user(email=email, password=None, full_name=full_name, roles=roles,
+                                tax_code=tax_code or None, title=title or None, actor=actor)
+    passwords.invite(user, actor=actor, link_for=link_for)
+    return user
 
 
 def update_user(user: User, *, actor, full_name: str, title: str | None, roles,

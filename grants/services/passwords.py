@@ -171,6 +171,23 @@ def issue_reset_link(user: User, *, actor, link_for) -> str:
     return link
 
 
+def invite(user: User, *, actor, link_for) -> None:
+    """E-mail a new account's owner a link to set their own password (``link_for(token)``,
+    valid ADMIN_RESET_HOURS, the password policy applies), so whoever created the account
+    never knows it; once it has expired, «Quên mật khẩu» sends a new one."""
+    hours = settings()["ADMIN_RESET_HOURS"]
+    link = link_for(reset_token(user, by_admin=True))
+    queue_email(
+        user.email, "Mời đặt mật khẩu tài khoản — Hỗ trợ NQ 43",
+        f"Kính gửi {user.full_name},\n\n"
+        f"{actor.full_name} đã tạo cho bạn tài khoản {user.email} trên hệ thống quản lý hỗ "
+        "trợ theo Nghị quyết 43/2022/NQ-HĐND. Để đặt mật khẩu của bạn và đăng nhập, mở liên "
+        f"kết sau (dùng được một lần, trong {hours} giờ):\n\n{link}\n\n"
+        "Không ai khác biết mật khẩu bạn đặt. Nếu liên kết đã hết hạn, hãy dùng «Quên mật "
+        "khẩu» trên trang đăng nhập.\n",
+        user=user)
+
+
 def tell_owner_of_registration(email: str) -> None:
     """Someone tried to register an account with ``email``, which already has one: tell its
     owner (the registration page does not say so)."""

@@ -43,6 +43,7 @@ from grants.queries.years import current_year, program_years
 from grants.services import admin as admin_service
 from grants.services import security_log
 from grants.web.actions import call_service, flash_back, form_view, page_of, place_error
+from grants.web.auth import password_link
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 bp.before_request(role_required(Role.ADMIN))
@@ -434,10 +435,13 @@ def create_user():
         form,
         lambda: admin_service.create_staff_user(
             actor=current_user, email=form.email.data, full_name=form.full_name.data,
-            password=form.password.data, roles=form.roles.data, title=form.title.data,
-            tax_code=form.tax_code.data),
+            roles=form.roles.data, title=form.title.data, tax_code=form.tax_code.data,
+            link_for=password_link),
         "admin/user_new.html",
-        success=lambda user: f"Đã tạo tài khoản {user.email}.",
+        success=lambda user: (
+            f"Đã tạo tài khoản {user.email} và gửi thư mời đặt mật khẩu tới {user.email} "
+            f"(liên kết dùng được trong {current_app.config['ADMIN_RESET_HOURS']} giờ). Nếu "
+            "người dùng không nhận được thư, hãy cấp liên kết đặt lại mật khẩu ở trang này."),
         then=lambda user: url_for("admin.edit_user", user_id=user.id))
 
 

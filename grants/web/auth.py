@@ -349,7 +349,7 @@ def recovery_codes():
 # ---------------------------------------------------------------- forgotten passwords
 
 
-def _reset_link(token: str) -> str:
+def password_link(token: str) -> str:
     # BASE_URL, not the request's Host header (which whoever sends the request chooses).
     return current_app.config["BASE_URL"].rstrip("/") + url_for("auth.reset_password",
                                                                  token=token)
@@ -361,7 +361,7 @@ def forgot_password():
     form = ForgotPasswordForm()
     minutes = current_app.config["PASSWORD_RESET_MINUTES"]
     return form_view(
-        form, lambda: passwords.request_reset(form.email.data, link_for=_reset_link),
+        form, lambda: passwords.request_reset(form.email.data, link_for=password_link),
         page=page_of("auth/forgot.html", form=form),
         success=[("Nếu địa chỉ này là của một tài khoản đang hoạt động, một thư có liên kết "
                   f"đặt lại mật khẩu vừa được gửi tới đó (dùng được một lần, trong {minutes} "
@@ -405,7 +405,7 @@ def issue_reset_link(user_id: int):
             hours=current_app.config["ADMIN_RESET_HOURS"]))
 
     return call_service(
-        lambda: passwords.issue_reset_link(user, actor=current_user, link_for=_reset_link),
+        lambda: passwords.issue_reset_link(user, actor=current_user, link_for=password_link),
         success=(), then=show_once, on_error=flash_back(back))
 
 

@@ -349,12 +349,15 @@ def test_rule_in_use_cannot_be_removed(db, actor, make_year, make_item, make_dos
 
 
 def test_staff_user_created_and_token_issued_and_revoked(db, actor):
+    from grants.models import OutgoingEmail
     from grants.services import accounts
 
     user = admin.create_staff_user(actor=actor, email="CanBo@So.vn", full_name="Cán bộ",
-                                   password="matkhau-dai-123", roles=["clerk", "appraiser"],
-                                   title="Chuyên viên")
+                                   roles=["clerk", "appraiser"], title="Chuyên viên",
+                                   link_for=lambda token: f"https://so.vn/auth/reset/{token}")
     assert user.email == "canbo@so.vn" and user.roles == {Role.CLERK, Role.APPRAISER}
+    invitation = db.session.query(OutgoingEmail).filter_by(to_address="canbo@so.vn").one()
+    assert "https://so.vn/auth/reset/" in invitation.text_body
     with pytest.raises(Forbidden):  # issue 13.1: only to its own user
         admin.issue_api_token(user, actor=actor, label="Một cửa")
     token = admin.issue_api_token(user, actor=user, label="Một cửa")
@@ -377,7 +380,7 @@ def test_duplicate_email_names_the_field(db, actor, make_user):
     make_user(Role.CLERK, email="trung@so.vn")
     with pytest.raises(InvalidInput) as err:
         admin.create_staff_user(actor=actor, email="TRUNG@so.vn", full_name="X",
-                                password="matkhau-dai-123", roles=["clerk"])
+                                roles=["clerk"], link_for=str)
     assert err.value.field == "email"
 
 

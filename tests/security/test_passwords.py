@@ -51,15 +51,34 @@ def test_change_needs_the_current_password(client, login, clerk, db):
     assert clerk.check_password(PASSWORD)
 
 
-def test_admin_cannot_create_an_account_with_a_common_password(client, login_as, db):
+def test_a_new_account_s_owner_sets_the_password_the_admin_never_knows_it(
+        app, client, login_as, db):
+    """The admin creates an account without a password (a password posted anyway is
+    ignored); its owner is e-mailed a link to set their own, valid ADMIN_RESET_HOURS, with the
+    password policy; until then nobody can sign in to it."""
     from grants.models import User
 
     login_as(Role.ADMIN)
+    form = client.get("/admin/users/new").get_data(as_text=True)
+    assert 'name="password"' not in form and "thư mời đặt mật khẩu" in form
     response = client.post("/admin/users/new", data={
         "email": "moi@skhcn.vn", "full_name": "Người Mới", "password": "password123",
-        "roles": ["clerk"]})
-    assert response.status_code == 422 and "quá dễ đoán" in response.get_data(as_text=True)
-    assert db.session.query(User).filter_by(email="moi@skhcn.vn").count() == 0
+        "roles": ["clerk"]}, follow_redirects=True)
+    assert response.status_code == 200
+    assert "gửi thư mời đặt mật khẩu tới moi@skhcn.vn" in response.get_data(as_text=True)
+    user = db.session.query(User).filter_by(email="moi@skhcn.vn").one()
+    assert not user.check_password("password123")
+    client.post("/auth/logout")
+    refused = client.post("/auth/login", data={"email": "moi@skhcn.vn", "password": "password123"})
+    assert refused.status_code != 302
+    link = _reset_link(db, "moi@skhcn.vn")
+    assert "Đặt mật khẩu mới" in client.get(link).get_data(as_text=True)
+    assert client.post(link, data={"password": "password123",
+                                   "confirm": "password123"}).status_code == 422
+    assert client.post(link, data={"password": STRONG, "confirm": STRONG}).status_code == 302
+    signed_in = client.post("/auth/login", data={"email": "moi@skhcn.vn", "password": STRONG})
+    assert signed_in.status_code == 302
+    assert client.get(link).status_code == 302  # the link works once
 
 
 def test_demo_password_still_logs_in(client, make_user):

@@ -416,7 +416,7 @@ def test_rules_add_and_edit_with_demo_badge(client, db, admin_user, year, item):
 
 def _new_user(**changes):
     data = {"full_name": "Phạm Thị Dung", "email": "dung@skhcn.vn", "title": "Chuyên viên",
-            "password": "matkhau-dai-123", "roles": ["appraiser", "clerk"]}
+            "roles": ["appraiser", "clerk"]}
     data.update(changes)
     return data
 
@@ -427,7 +427,7 @@ def test_create_user(client, db, admin_user):
     response = client.post("/admin/users/new", data=_new_user())
     assert response.status_code == 302
     user = db.session.scalar(select(User).where(User.email == "dung@skhcn.vn"))
-    assert user.roles == {Role.APPRAISER, Role.CLERK} and user.check_password("matkhau-dai-123")
+    assert user.roles == {Role.APPRAISER, Role.CLERK}  # password: see test_passwords.py
     assert _audit(db, "user.create")[0].actor_id == admin_user.id
 
 
@@ -487,8 +487,7 @@ def test_admin_role_never_held_with_a_money_role(client, db, admin_user, make_us
     assert response.status_code == 422
     assert "không được kiêm nhiệm" in _text(response)
     response = client.post("/admin/users/new", data={
-        "email": "kiem@so.vn", "full_name": "Kiêm nhiệm", "password": "matkhau12345",
-        "roles": ["admin", role]})
+        "email": "kiem@so.vn", "full_name": "Kiêm nhiệm", "roles": ["admin", role]})
     assert response.status_code == 422 and "không được kiêm nhiệm" in _text(response)
     db.session.expire_all()
     assert other.roles == {Role.ADMIN}
