@@ -253,8 +253,8 @@ def read_alone(statement, params: dict) -> list[tuple]:
     On PostgreSQL it runs through psycopg's own cursor, as a prepared statement, on the pool's
     connection in autocommit mode (no BEGIN, no ROLLBACK): SQLAlchemy's execution layer (its
     connection wrapper, the per-checkout switch to autocommit and back, the result metadata
-    read from psycopg's column descriptions) cost 0.16 ms of CPU per page view, about a sixth
-    of it (measured, README "Performance"). Its statement is still built and compiled by
+    read from psycopg's column descriptions) cost 0.14 ms of CPU per repeat page view, an
+    eighth of it (measured, README "Performance"). Its statement is still built and compiled by
     SQLAlchemy, once; a database error comes back as SQLAlchemy's (a dropped connection is
     invalidated and raises OperationalError: the 503 page). Elsewhere (SQLite) it runs through
     SQLAlchemy."""
