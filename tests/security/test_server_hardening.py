@@ -59,6 +59,15 @@ def test_unreachable_database_gives_the_apps_own_503(tmp_path, url):
     text = page.get_data(as_text=True)
     assert "không kết nối được cơ sở dữ liệu" in text and "Traceback" not in text
     assert page.headers["Content-Type"].startswith("text/html")
+    # A signed-in person's page view: its account is read on the driver's own cursor on
+    # PostgreSQL (grants.db.read_alone), whose refused connection is the same 503.
+    signed = app.session_interface.get_signing_serializer(app).dumps(
+        {"_user_id": "1:0", "_fresh": True})
+    client.set_cookie(app.config["SESSION_COOKIE_NAME"], signed)
+    view = client.get("/home")
+    assert view.status_code == 503 and "không kết nối được cơ sở dữ liệu" in view.get_data(
+        as_text=True)
+    client.delete_cookie(app.config["SESSION_COOKIE_NAME"])
     api = client.get("/api/v1/dossiers", headers={"Authorization": "Bearer abc"})
     assert api.status_code == 503
     assert api.get_json()["error"]["code"] == "unavailable"
