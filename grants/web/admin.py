@@ -43,7 +43,7 @@ from grants.queries.years import current_year, program_years
 from grants.services import admin as admin_service
 from grants.services import security_log
 from grants.web.actions import call_service, flash_back, form_view, page_of, place_error
-from grants.web.auth import password_link
+from grants.web.confirmation import password_link
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 bp.before_request(role_required(Role.ADMIN))

@@ -46,7 +46,7 @@ from grants.models import User
 from grants.services import accounts, identity, passwords, sessions
 from grants.services import two_factor as second_factor
 from grants.web.actions import call_service, flash_back, form_view, page_of
-from grants.web.confirmation import confirmation_link
+from grants.web.confirmation import confirmation_link, password_link
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 
@@ -347,12 +347,6 @@ def recovery_codes():
 
 
 # ---------------------------------------------------------------- forgotten passwords
-
-
-def password_link(token: str) -> str:
-    # BASE_URL, not the request's Host header (which whoever sends the request chooses).
-    return current_app.config["BASE_URL"].rstrip("/") + url_for("auth.reset_password",
-                                                                 token=token)
 
 
 @bp.route("/forgot", methods=["GET", "POST"])

@@ -1,6 +1,9 @@
-"""E-mail confirmation links (not a blueprint): a token signed with the app's secret
-(itsdangerous), naming the account and its address, valid EMAIL_CONFIRM_MAX_AGE seconds and
-used once (services/identity.confirm_email refuses an address already confirmed)."""
+"""The links e-mails carry (not a blueprint), always from BASE_URL, never from the request's
+Host header (which a client chooses). An e-mail confirmation link: a token signed with the app's
+secret (itsdangerous), naming the account and its address, valid EMAIL_CONFIRM_MAX_AGE seconds
+and used once (services/identity.confirm_email refuses an address already confirmed). A
+password link: the page that sets a password from a reset or invitation token
+(services/passwords)."""
 
 from flask import current_app, url_for
 from itsdangerous import BadSignature, URLSafeTimedSerializer
@@ -28,3 +31,8 @@ def read_token(token: str) -> tuple[int, str] | None:
             or not isinstance(data.get("email"), str):
         return None
     return data["user"], data["email"]
+
+
+def password_link(token: str) -> str:
+    return current_app.config["BASE_URL"].rstrip("/") + url_for("auth.reset_password",
+                                                                 token=token)
