@@ -616,8 +616,8 @@ def show_audit_event(event_id):
 # --- security log (read-only, exportable; the export is itself logged) ---------------------
 
 
-def _security_filters():
-    form = forms.SecurityFilterForm(formdata=request.args)
+def _security_filters(formdata):
+    form = forms.SecurityFilterForm(formdata=formdata)
     form.set_choices(admin_service.security_kinds(), security_kind_label)
     valid = form.validate()
     filters = admin_service.SecurityFilter()
@@ -630,7 +630,7 @@ def _security_filters():
 
 @bp.get("/security")
 def list_security():
-    form, filters, valid = _security_filters()
+    form, filters, valid = _security_filters(request.args)
     events = admin_service.security_page(filters, page=_page(),
                                          per_page=current_app.config["PER_PAGE"])
     export_args = {k: v for k, v in request.args.items() if k != "page"}
@@ -648,9 +648,11 @@ def _security_row(event) -> dict:
             "ip": event.ip or "", "detail": event.detail_json or ""}
 
 
-@bp.get("/security/export.<any(csv, xlsx):fmt>")
+@bp.post("/security/export.<any(csv, xlsx):fmt>")
 def export_security(fmt):
-    form, filters, valid = _security_filters()
+    # A POST (with the session's CSRF token): the export writes a line in the log, which a GET
+    # from a link on another site or a browser's prefetch must not do.
+    form, filters, valid = _security_filters(request.form)
     if not valid:
         abort(422, "Bộ lọc không hợp lệ: " + "; ".join(e for f in form for e in f.errors))
     rows = [_security_row(e) for e in admin_service.security_rows(filters)]

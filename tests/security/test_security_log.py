@@ -114,12 +114,15 @@ def test_admin_filters_pages_and_exports_the_log(client, db, world, login):
     assert client.get(f"/admin/security?date_from={tomorrow}&date_to=01/01/2020"
                       ).status_code == 422
 
-    response = client.get("/admin/security/export.xlsx?kind=login.failed")
+    page = client.get("/admin/security?kind=login.failed").get_data(as_text=True)
+    assert 'method="post" action="/admin/security/export.xlsx"' in page
+    assert 'name="kind" value="login.failed"' in page  # the filters applied, carried along
+    response = client.post("/admin/security/export.xlsx", data={"kind": "login.failed"})
     assert response.status_code == 200 and response.headers["Cache-Control"] == "no-store"
     sheet = pd.read_excel(io.BytesIO(response.data))
     assert len(sheet) == 31 and set(sheet["Mã sự kiện"]) == {"login.failed"}
     assert "'=HYPERLINK(\"http://x\")" in set(sheet["Thư điện tử"])  # no formula
-    csv = client.get("/admin/security/export.csv?who=ke-la-1").data
+    csv = client.post("/admin/security/export.csv", data={"who": "ke-la-1"}).data
     assert csv.startswith(b"\xef\xbb\xbf")
     rows = pd.read_csv(io.BytesIO(csv), encoding="utf-8-sig")
     assert len(rows) == 11  # ke-la-1, ke-la-10 … ke-la-19
@@ -132,7 +135,7 @@ def test_only_the_admin_reads_the_log(client, db, world, login):
     for role in (Role.FINANCE, Role.LEADER, Role.CHIEF_ACCOUNTANT):
         login(world[role])
         assert client.get("/admin/security").status_code == 403
-        assert client.get("/admin/security/export.csv").status_code == 403
+        assert client.post("/admin/security/export.csv").status_code == 403
     assert _events(db, "export.personal_data") == []
 
 
@@ -152,3 +155,18 @@ def test_every_line_of_the_log_reads_in_vietnamese(client, db, world, login):
     assert {SecurityKind.label_of(e.kind) for e in _events(db)} >= {"Đăng nhập", "Đăng xuất"}
     with pytest.raises(ValueError):
         security_log.record("login.ok", user=world[Role.ADMIN])
+
+
+def test_an_export_of_the_log_is_an_action_a_link_or_a_prefetch_cannot_trigger(
+        app, client, db, world, login):
+    """Exporting the log is an export of personal data, itself logged: a GET (a link on
+    another site, an image tag, a browser's prefetch) must not write that line, and the POST
+    needs the session's CSRF token."""
+    login(world[Role.ADMIN])
+    assert client.get("/admin/security/export.csv").status_code == 405
+    wrong = client.post("/admin/security/export.csv",
+                        data={"date_from": "02/01/2026", "date_to": "01/01/2026"})
+    assert wrong.status_code == 422 and "Bộ lọc không hợp lệ" in wrong.get_data(as_text=True)
+    app.config["WTF_CSRF_ENABLED"] = True
+    assert client.post("/admin/security/export.csv").status_code == 400
+    assert _events(db, "export.personal_data") == []
